@@ -1,0 +1,24 @@
+"""framing: measure how tabloids, officials, experts and the media frame the same story.
+
+The library core does the work; the ``framing`` command line and the Streamlit
+dashboard are thin shells over :mod:`framing.service`.
+"""
+
+from .codebook import Codebook, load_codebook
+from .config import TrainingConfig
+from .errors import ArtifactError, CodebookError, CorpusError, FramingError, InputError, ModelNotFoundError
+
+__all__ = [
+    "Codebook",
+    "load_codebook",
+    "TrainingConfig",
+    "FramingError",
+    "CodebookError",
+    "CorpusError",
+    "InputError",
+    "ArtifactError",
+    "ModelNotFoundError",
+    "__version__",
+]
+
+__version__ = "0.1.0"

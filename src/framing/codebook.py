@@ -1,0 +1,206 @@
+"""The codebook: the label set, the source types and their definitions, read from TOML.
+
+Nothing else in framing names a label. Everything that needs the label set (the
+corpus validator, the model, the hype index, the keyword baseline) asks a
+:class:`Codebook`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CodebookError
+
+__all__ = ["Label", "SourceType", "Rule", "Codebook", "load_codebook"]
+
+
+@dataclass(frozen=True)
+class Label:
+    """One frame of the codebook."""
+
+    name: str
+    frame: str
+    definition: str
+    cues: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceType:
+    """One kind of voice a passage can carry."""
+
+    name: str
+    definition: str
+    typical_label: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A decision rule for a hard case."""
+
+    case: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A parsed, checked codebook.
+
+    Attributes
+    ----------
+    name, version : str
+        Identify the codebook in model manifests.
+    labels : tuple of Label
+        The frames, in the codebook's order; this order is the model's class order.
+    source_types : tuple of SourceType
+    rules : tuple of Rule
+    index_positive, index_negative : str
+        The labels whose probabilities make the index: P(positive) − P(negative).
+    fallback_label : str
+        What the keyword baseline predicts when no cue matches.
+    sha256 : str
+        Hash of the codebook file's bytes.
+    path : Path or None
+    """
+
+    name: str
+    version: str
+    labels: tuple[Label, ...]
+    source_types: tuple[SourceType, ...]
+    rules: tuple[Rule, ...]
+    index_positive: str
+    index_negative: str
+    fallback_label: str
+    sha256: str
+    path: Path | None = None
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.labels)
+
+    @property
+    def source_type_names(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self.source_types)
+
+    def label(self, name: str) -> Label:
+        for label in self.labels:
+            if label.name == name:
+                return label
+        raise KeyError(name)
+
+    def typical_label(self, source_type: str) -> str:
+        for source in self.source_types:
+            if source.name == source_type:
+                return source.typical_label
+        raise KeyError(source_type)
+
+    def is_against_type(self, source_type: str, label: str) -> bool:
+        """True when a passage's label differs from what its source type usually says."""
+        return self.typical_label(source_type) != label
+
+
+def _text(table: dict, key: str, where: str, path: Path) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CodebookError(f"{path}: {where} needs a non-empty text field {key!r}")
+    return value.strip()
+
+
+def _strings(table: dict, key: str, where: str, path: Path) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CodebookError(f"{path}: {where}: {key!r} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def parse_codebook(data: bytes, path: Path) -> Codebook:
+    """Parse and check codebook TOML bytes; ``path`` is used in error messages."""
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CodebookError(f"{path}: not valid TOML: {exc}") from None
+
+    raw_labels = doc.get("labels")
+    if not isinstance(raw_labels, list) or len(raw_labels) < 2:
+        raise CodebookError(f"{path}: needs at least two [[labels]] tables")
+    labels = []
+    for i, table in enumerate(raw_labels, 1):
+        where = f"label #{i}"
+        name = _text(table, "name", where, path)
+        where = f"label {name!r}"
+        labels.append(
+            Label(
+                name=name,
+                frame=table.get("frame", name),
+                definition=_text(table, "definition", where, path),
+                cues=_strings(table, "cues", where, path),
+                examples=_strings(table, "examples", where, path),
+            )
+        )
+    names = [label.name for label in labels]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise CodebookError(f"{path}: labels defined twice: {duplicated}")
+
+    raw_sources = doc.get("source_types")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise CodebookError(f"{path}: needs at least one [[source_types]] table")
+    sources = []
+    for i, table in enumerate(raw_sources, 1):
+        name = _text(table, "name", f"source type #{i}", path)
+        typical = _text(table, "typical_label", f"source type {name!r}", path)
+        if typical not in names:
+            raise CodebookError(
+                f"{path}: source type {name!r} has typical_label {typical!r}, which is not a label ({names})"
+            )
+        sources.append(SourceType(name, _text(table, "definition", f"source type {name!r}", path), typical))
+    source_names = [s.name for s in sources]
+    if len(set(source_names)) != len(source_names):
+        raise CodebookError(f"{path}: a source type is defined twice: {source_names}")
+
+    rules = tuple(
+        Rule(_text(r, "case", f"rule #{i}", path), _text(r, "rule", f"rule #{i}", path))
+        for i, r in enumerate(doc.get("rules", []), 1)
+    )
+
+    index = doc.get("index", {})
+    positive, negative = index.get("positive"), index.get("negative")
+    for role, value in (("positive", positive), ("negative", negative)):
+        if value not in names:
+            raise CodebookError(f"{path}: [index] {role} = {value!r} is not a label ({names})")
+    if positive == negative:
+        raise CodebookError(f"{path}: [index] positive and negative must be different labels")
+    fallback = doc.get("baseline", {}).get("fallback", names[-1])
+    if fallback not in names:
+        raise CodebookError(f"{path}: [baseline] fallback = {fallback!r} is not a label ({names})")
+
+    return Codebook(
+        name=str(doc.get("name", path.stem)),
+        version=str(doc.get("version", "0")),
+        labels=tuple(labels),
+        source_types=tuple(sources),
+        rules=rules,
+        index_positive=positive,
+        index_negative=negative,
+        fallback_label=fallback,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=path,
+    )
+
+
+def load_codebook(path: str | os.PathLike) -> Codebook:
+    """Read a codebook TOML file (or the ``codebook.toml`` inside a corpus folder)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "codebook.toml"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError(f"{path}: codebook file not found") from None
+    return parse_codebook(data, path)

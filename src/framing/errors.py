@@ -1,0 +1,61 @@
+"""Typed errors shared by every part of framing.
+
+Each error carries a message a user can act on: which file, which row, what is wrong.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FramingError",
+    "CodebookError",
+    "CorpusError",
+    "InputError",
+    "ArtifactError",
+    "ModelNotFoundError",
+]
+
+
+class FramingError(Exception):
+    """Base class of all errors raised on purpose by framing."""
+
+
+class CodebookError(FramingError):
+    """The codebook file is missing, malformed or inconsistent."""
+
+
+class InputError(FramingError):
+    """A file given by the user cannot be read as asked.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    path : str or None
+        The file concerned.
+    row : int or None
+        1-based data row (or line, for line-oriented formats) where the problem is.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, row: int | None = None):
+        self.path = path
+        self.row = row
+        self.problem = message
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if row is not None:
+                where += f", row {row}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class CorpusError(InputError):
+    """The labelled corpus breaks the schema or the codebook."""
+
+
+class ArtifactError(FramingError):
+    """A model artifact is missing, foreign, tampered with or incompatible."""
+
+
+class ModelNotFoundError(ArtifactError):
+    """No model exists where one was expected."""

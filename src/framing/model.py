@@ -1,0 +1,237 @@
+"""The framing classifier: a scikit-learn pipeline, its predictions and their explanations.
+
+The pipeline is ``TfidfVectorizer`` over stemmed word n-grams with negation scope
+(:func:`framing.text.analyze`) followed by a logistic regression whose probabilities
+are calibrated on cross-validated predictions (``CalibratedClassifierCV``). The
+label order is the codebook's, never hard-coded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from .config import TrainingConfig
+from .text import analyze, analyze_surface, stem, tokenize
+
+__all__ = [
+    "build_pipeline",
+    "FramingModel",
+    "CueLexiconClassifier",
+    "probability_columns",
+]
+
+
+def build_pipeline(config: TrainingConfig | None = None) -> Pipeline:
+    """An unfitted framing pipeline for ``config``."""
+    config = config or TrainingConfig()
+    features = TfidfVectorizer(
+        analyzer=partial(analyze, ngram_max=config.ngram_max, negation=config.negation),
+        min_df=config.min_df,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=config.C, max_iter=5000),
+        method=config.calibration,
+        cv=StratifiedKFold(config.calibration_folds, shuffle=True, random_state=config.seed),
+        ensemble=False,
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def probability_columns(labels: Sequence[str]) -> list[str]:
+    """Names of the probability columns, one per label: ``p_<label>``."""
+    return [f"p_{label}" for label in labels]
+
+
+def _linear_parts(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, coefficients) of the linear model inside a fitted framing pipeline."""
+    classifier = pipeline.named_steps["classifier"]
+    if isinstance(classifier, CalibratedClassifierCV):
+        estimator = classifier.calibrated_classifiers_[0].estimator
+    else:
+        estimator = classifier
+    coef = np.asarray(estimator.coef_)
+    classes = np.asarray(estimator.classes_)
+    if coef.shape[0] == 1:  # binary: one row scores the second class against the first
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+    return classes, coef
+
+
+@dataclass
+class FramingModel:
+    """A fitted pipeline together with the label set it speaks.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A fitted pipeline from :func:`build_pipeline`.
+    labels : sequence of str
+        The label set, in the codebook's order.
+    index_positive, index_negative : str
+        Labels whose probabilities make the index, P(positive) − P(negative).
+    model_id : str
+        Identifier written into every scored row.
+    ngram_max, negation : int, bool
+        The analyzer's settings, to map features back to the passage's words.
+    """
+
+    pipeline: Pipeline
+    labels: tuple[str, ...]
+    index_positive: str
+    index_negative: str
+    model_id: str = "unsaved"
+    ngram_max: int = 2
+    negation: bool = True
+    manifest: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_is_fitted(self.pipeline)
+        self.labels = tuple(self.labels)
+        classes = list(self.pipeline.classes_)
+        unknown = sorted(set(classes) - set(self.labels))
+        if unknown:
+            raise ValueError(f"the pipeline predicts labels {unknown} that are not in the label set {self.labels}")
+        self._order = [classes.index(l) if l in classes else -1 for l in self.labels]
+        self._coef_cache: tuple | None = None
+
+    @property
+    def index_name(self) -> str:
+        return f"{self.index_positive}_index"
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, one column per label in codebook order."""
+        raw = self.pipeline.predict_proba(list(texts))
+        out = np.zeros((raw.shape[0], len(self.labels)), dtype=np.float64)
+        for j, k in enumerate(self._order):
+            if k >= 0:
+                out[:, j] = raw[:, k]
+        return out
+
+    def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
+        """Label, ``p_<label>`` columns and the index for each text."""
+        proba = self.predict_proba(texts)
+        frame = pd.DataFrame(proba, columns=probability_columns(self.labels))
+        frame.insert(0, "label", np.asarray(self.labels, dtype=object)[proba.argmax(axis=1)])
+        pos, neg = self.labels.index(self.index_positive), self.labels.index(self.index_negative)
+        frame[self.index_name] = proba[:, pos] - proba[:, neg]
+        return frame
+
+    def _contribution_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._coef_cache is None:
+            classes, coef = _linear_parts(self.pipeline)
+            centred = coef - coef.mean(axis=0, keepdims=True)
+            names = self.pipeline.named_steps["features"].get_feature_names_out()
+            rows = {c: i for i, c in enumerate(classes)}
+            self._coef_cache = (centred, names, rows)
+        return self._coef_cache
+
+    def explain(self, texts: Sequence[str], k: int = 5, labels: Sequence[str] | None = None) -> list[list[tuple[str, float]]]:
+        """The ``k`` terms that pushed each text most toward a label.
+
+        The push of a term toward a label is its tf-idf weight in the passage times the
+        label's logistic-regression coefficient, centred over labels: positive means the
+        term made this label more likely than the others. Terms are shown in the
+        passage's own words.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        k : int
+            Terms per text.
+        labels : sequence of str, optional
+            The label to explain for each text; by default the predicted one.
+        """
+        texts = list(texts)
+        centred, names, rows = self._contribution_weights()
+        matrix = self.pipeline.named_steps["features"].transform(texts).tocsr()
+        if labels is None:
+            labels = self.predict_frame(texts)["label"].tolist()
+        result = []
+        for i, (text, label) in enumerate(zip(texts, labels)):
+            start, end = matrix.indptr[i], matrix.indptr[i + 1]
+            columns, values = matrix.indices[start:end], matrix.data[start:end]
+            if label not in rows or not len(columns):
+                result.append([])
+                continue
+            pushes = values * centred[rows[label], columns]
+            order = np.argsort(-pushes)
+            surface = analyze_surface(text, self.ngram_max, self.negation)
+            terms = []
+            for j in order:
+                if pushes[j] <= 0 or len(terms) == k:
+                    break
+                feature = names[columns[j]]
+                terms.append((surface.get(feature, feature), float(pushes[j])))
+            result.append(terms)
+        return result
+
+
+class CueLexiconClassifier(ClassifierMixin, BaseEstimator):
+    """Keyword baseline: count each label's cue words and phrases, pick the label with most.
+
+    Cues are matched on stemmed tokens, so "alliances" matches the cue "alliance".
+    With no cue in a passage, the ``fallback`` label is predicted. Probabilities are
+    the cue counts normalised (one-hot on the fallback when none match).
+
+    Parameters
+    ----------
+    cues : dict of str to list of str
+        Cue words and phrases per label.
+    fallback : str
+        Label for passages without any cue.
+    """
+
+    def __init__(self, *, cues: dict | None = None, fallback: str | None = None):
+        self.cues = cues
+        self.fallback = fallback
+
+    def fit(self, X, y):
+        y = np.asarray(list(y), dtype=object)
+        self.classes_ = np.array(sorted(set(y) | set(self.cues or {}) | {self.fallback} - {None}), dtype=object)
+        if self.fallback is None or self.fallback not in self.classes_:
+            raise ValueError(f"fallback {self.fallback!r} must be one of the labels {list(self.classes_)}")
+        self.patterns_ = {
+            label: [tuple(stem(t) for t in tokenize(cue) if t.isalnum()) for cue in (self.cues or {}).get(label, [])]
+            for label in self.classes_
+        }
+        return self
+
+    def _counts(self, text: str) -> np.ndarray:
+        words = [stem(t) for t in tokenize(text) if t.isalnum()]
+        grams = {}
+        for n in {len(p) for ps in self.patterns_.values() for p in ps if p}:
+            grams[n] = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        counts = np.zeros(len(self.classes_))
+        for j, label in enumerate(self.classes_):
+            for pattern in self.patterns_[label]:
+                if pattern:
+                    counts[j] += grams[len(pattern)].count(pattern)
+        return counts
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "patterns_")
+        out = np.zeros((len(X), len(self.classes_)))
+        fallback = list(self.classes_).index(self.fallback)
+        for i, text in enumerate(X):
+            counts = self._counts(text)
+            if counts.sum() == 0:
+                out[i, fallback] = 1.0
+            else:
+                out[i] = counts / counts.sum()
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

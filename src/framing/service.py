@@ -1,0 +1,299 @@
+"""The use-cases every shell calls: validate, train, evaluate, load, predict, score.
+
+The command line and the dashboard parse or render, then call one function here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import artifacts
+from .codebook import Codebook, load_codebook
+from .config import TrainingConfig, corpus_dir, models_dir
+from .corpus import ValidationReport, load_corpus, validate_corpus
+from .errors import ArtifactError, InputError
+from .model import FramingModel, build_pipeline
+from .tables import read_table, write_table
+
+__all__ = [
+    "validate",
+    "train",
+    "evaluate",
+    "load_model",
+    "ensure_model",
+    "predict",
+    "score_frame",
+    "score_file",
+    "ScoreSummary",
+    "DEFAULT_MAX_CHARS",
+]
+
+#: Passages longer than this (in characters) are not scored by default.
+DEFAULT_MAX_CHARS = 100_000
+
+
+def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
+    folder = corpus_dir(corpus)
+    return folder / "codebook.toml", folder / "passages.jsonl"
+
+
+def validate(corpus: str | os.PathLike | None = None, near_threshold: float = 0.5) -> ValidationReport:
+    """Validate the corpus folder's passages against its codebook."""
+    codebook_path, passages_path = _corpus_paths(corpus)
+    return validate_corpus(passages_path, load_codebook(codebook_path), near_threshold)
+
+
+def evaluate(corpus: str | os.PathLike | None = None, config: TrainingConfig | None = None, *, n_jobs: int = -1):
+    """Leave-one-story-out evaluation of ``config`` on the corpus; see :func:`framing.evaluation.evaluate_corpus`."""
+    from .evaluation import evaluate_corpus
+
+    codebook_path, passages_path = _corpus_paths(corpus)
+    codebook = load_codebook(codebook_path)
+    return evaluate_corpus(load_corpus(passages_path, codebook), codebook, config, n_jobs=n_jobs)
+
+
+def train(
+    corpus: str | os.PathLike | None = None,
+    models: str | os.PathLike | None = None,
+    config: TrainingConfig | None = None,
+    *,
+    run_evaluation: bool = True,
+    activate: bool = True,
+    n_jobs: int = -1,
+) -> tuple[str, dict | None]:
+    """Train on the whole corpus, evaluate leave-one-story-out, save a verified artifact.
+
+    Returns
+    -------
+    model_id : str
+    report : dict or None
+        The evaluation report (also stored in the manifest and beside the model).
+    """
+    from .evaluation import evaluate_corpus, report_to_markdown
+
+    config = config or TrainingConfig()
+    codebook_path, passages_path = _corpus_paths(corpus)
+    codebook = load_codebook(codebook_path)
+    frame = load_corpus(passages_path, codebook)
+    missing = sorted(set(codebook.label_names) - set(frame["label"]))
+    if missing:
+        raise InputError(f"the codebook's labels {missing} have no passage; a model cannot learn them", path=str(passages_path))
+
+    started = time.perf_counter()
+    report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs)[0] if run_evaluation else None
+    pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
+    manifest = {
+        "labels": list(codebook.label_names),
+        "index": {"name": f"{codebook.index_positive}_index", "positive": codebook.index_positive, "negative": codebook.index_negative},
+        "source_types": list(codebook.source_type_names),
+        "codebook": {"name": codebook.name, "version": codebook.version, "sha256": codebook.sha256},
+        "corpus": {
+            "file": passages_path.name,
+            "sha256": artifacts.file_sha256(passages_path),
+            "n_passages": int(len(frame)),
+            "n_stories": int(frame["story"].nunique()),
+            "label_counts": {k: int(v) for k, v in frame["label"].value_counts().items()},
+        },
+        "training_config": config.to_dict(),
+        "pipeline": "TfidfVectorizer(stemmed word n-grams, negation scope) -> CalibratedClassifierCV(LogisticRegression)",
+        "n_features": int(len(pipeline.named_steps["features"].vocabulary_)),
+        "metrics": _headline_metrics(report),
+        "training_seconds": round(time.perf_counter() - started, 2),
+    }
+    model_id = artifacts.save_artifact(pipeline, manifest, models_dir(models), activate=activate)
+    if report is not None:
+        folder = models_dir(models) / model_id
+        (folder / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        (folder / "evaluation.md").write_text(report_to_markdown(report), encoding="utf-8")
+    return model_id, report
+
+
+def _headline_metrics(report: dict | None) -> dict:
+    if report is None:
+        return {}
+    return {
+        "method": report["method"],
+        "macro_f1": report["model"]["macro_f1"],
+        "accuracy": report["model"]["accuracy"],
+        "ece": report["model"]["ece"],
+        "per_label_f1": {k: v["f1"] for k, v in report["model"]["per_label"].items()},
+        "keyword_lexicon_macro_f1": report["baselines"]["keyword_lexicon"]["macro_f1"],
+        "majority_macro_f1": report["baselines"]["majority"]["macro_f1"],
+        "source_type_probe_macro_f1": report["source_type_probe"]["macro_f1"],
+    }
+
+
+def load_model(model_id: str | None = None, models: str | os.PathLike | None = None) -> FramingModel:
+    """Load and verify a model (the active one when ``model_id`` is None)."""
+    folder = models_dir(models)
+    model_id = model_id or artifacts.active_model_id(folder)
+    pipeline, manifest = artifacts.load_artifact(folder / model_id)
+    config = TrainingConfig.from_dict(manifest.get("training_config", {}))
+    index = manifest.get("index", {})
+    try:
+        return FramingModel(
+            pipeline,
+            labels=tuple(manifest["labels"]),
+            index_positive=index["positive"],
+            index_negative=index["negative"],
+            model_id=model_id,
+            ngram_max=config.ngram_max,
+            negation=config.negation,
+            manifest=manifest,
+        )
+    except (KeyError, ValueError) as exc:
+        raise ArtifactError(f"{folder / model_id}: manifest and model disagree ({exc})") from None
+
+
+def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> tuple[str, bool]:
+    """Make sure a usable active model exists, training one when none is; return ``(model_id, trained)``.
+
+    A model that cannot be loaded here (missing, or written by another
+    scikit-learn) is replaced by a freshly trained one; a tampered model is not
+    silently replaced: its error is raised.
+    """
+    try:
+        return load_model(models=models).model_id, False
+    except ArtifactError as exc:
+        if "does not match the manifest" in str(exc):
+            raise
+    model_id, _ = train(corpus, models)
+    return model_id, True
+
+
+def predict(texts: Sequence[str], model: FramingModel, explain: int = 0) -> pd.DataFrame:
+    """Score texts; with ``explain`` > 0 add a ``terms`` column of (term, push) pairs."""
+    frame = model.predict_frame(texts)
+    if explain:
+        frame["terms"] = model.explain(texts, explain, frame["label"].tolist())
+    return frame
+
+
+def _row_error(value, max_chars: int) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "missing text"
+    if not isinstance(value, str):
+        return f"text is a {type(value).__name__}, not a string"
+    if not value.strip():
+        return "empty text"
+    if len(value) > max_chars:
+        return f"text has {len(value)} characters, over the limit of {max_chars}"
+    return None
+
+
+def score_frame(
+    frame: pd.DataFrame,
+    model: FramingModel,
+    *,
+    text_column: str = "text",
+    explain: int = 0,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    source: str = "input",
+) -> pd.DataFrame:
+    """Score every row of ``frame``; rows that cannot be scored get ``status`` = ``error`` and a reason.
+
+    The output keeps every input row, in order, and every input column. Input columns
+    whose names the scores use (``label``, ``p_<label>``, the index, ``model_id``,
+    ``status``, ``error``, ``terms``) are kept under ``input_<name>``.
+    """
+    if text_column not in frame.columns:
+        raise InputError(
+            f"no column {text_column!r}; the columns are {list(frame.columns)} (choose one with --text-column)",
+            path=source,
+        )
+    out = frame.reset_index(drop=True).copy()
+    labels = list(model.labels)
+    produced = ["label", *[f"p_{l}" for l in labels], model.index_name, "model_id", "status", "error"]
+    if explain:
+        produced.append("terms")
+    clashes = {c: f"input_{c}" for c in out.columns if c in produced and c != text_column}
+    out = out.rename(columns=clashes)
+
+    errors = [_row_error(v, max_chars) for v in out[text_column].tolist()]
+    good = np.array([e is None for e in errors])
+    scored = predict(out.loc[good, text_column].tolist(), model, explain) if good.any() else None
+
+    out["label"] = pd.Series([None] * len(out), dtype=object)
+    for label in labels:
+        out[f"p_{label}"] = np.nan
+    out[model.index_name] = np.nan
+    if scored is not None:
+        positions = np.flatnonzero(good)
+        out.loc[positions, "label"] = scored["label"].to_numpy(dtype=object)
+        for label in labels:
+            out.loc[positions, f"p_{label}"] = scored[f"p_{label}"].to_numpy()
+        out.loc[positions, model.index_name] = scored[model.index_name].to_numpy()
+        if explain:
+            terms = [None] * len(out)
+            for position, pairs in zip(positions, scored["terms"]):
+                terms[position] = "; ".join(f"{t} ({w:+.3f})" for t, w in pairs)
+            out["terms"] = terms
+    elif explain:
+        out["terms"] = None
+    out["model_id"] = model.model_id
+    out["status"] = np.where(good, "ok", "error")
+    out["error"] = [e or "" for e in errors]
+    out.attrs["renamed_columns"] = clashes
+    return out
+
+
+@dataclass
+class ScoreSummary:
+    rows: int
+    scored: int
+    errors: int
+    seconds: float
+    renamed_columns: dict
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+    def __str__(self) -> str:
+        text = (
+            f"rows in {self.rows}, scored {self.scored}, errors {self.errors}, "
+            f"{self.seconds:.2f} s, {self.per_second:,.0f} passages/s"
+        )
+        if self.renamed_columns:
+            text += "; input columns kept as " + ", ".join(f"{a} -> {b}" for a, b in self.renamed_columns.items())
+        return text
+
+
+def score_file(
+    source: str,
+    target: str,
+    model: FramingModel,
+    *,
+    text_column: str = "text",
+    input_format: str | None = None,
+    output_format: str | None = None,
+    explain: int = 0,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> ScoreSummary:
+    """Read a table, score every row, write it with the scores; return a summary."""
+    started = time.perf_counter()
+    frame = read_table(source, input_format)
+    scored = score_frame(frame, model, text_column=text_column, explain=explain, max_chars=max_chars, source=source)
+    write_table(scored, target, output_format)
+    errors = int((scored["status"] == "error").sum())
+    return ScoreSummary(len(scored), len(scored) - errors, errors, time.perf_counter() - started, scored.attrs["renamed_columns"])
+
+
+def corpus_codebook(corpus: str | os.PathLike | None = None) -> Codebook:
+    """The codebook of a corpus folder."""
+    return load_codebook(_corpus_paths(corpus)[0])
+
+
+def corpus_frame(corpus: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The checked passages of a corpus folder."""
+    codebook_path, passages_path = _corpus_paths(corpus)
+    return load_corpus(passages_path, load_codebook(codebook_path))

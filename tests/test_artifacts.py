@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from framing import artifacts, service
+from framing.errors import ArtifactError, ModelNotFoundError
+
+
+def test_manifest_describes_the_model(trained, small_corpus):
+    models, model_id, _ = trained
+    manifest = artifacts.read_manifest(models / model_id)
+    assert manifest["format"] == "framing-model" and manifest["schema_version"] == artifacts.SCHEMA_VERSION
+    assert manifest["labels"] == ["hype", "routine", "neutral"]
+    assert manifest["corpus"]["sha256"] == artifacts.file_sha256(small_corpus / "passages.jsonl")
+    assert manifest["codebook"]["sha256"] == artifacts.file_sha256(small_corpus / "codebook.toml")
+    assert manifest["model_file"]["sha256"] == artifacts.file_sha256(models / model_id / "model.joblib")
+    assert {"scikit-learn", "nltk", "python"} <= set(manifest["libraries"])
+    assert 0 <= manifest["metrics"]["macro_f1"] <= 1
+    assert manifest["training_config"]["C"] > 0
+    assert (models / model_id / "evaluation.md").exists()
+    assert artifacts.active_model_id(models) == model_id
+
+
+def test_no_staging_folders_are_left_behind(trained):
+    models, _, _ = trained
+    assert not [p for p in models.iterdir() if p.name.startswith(".")]
+
+
+def test_a_tampered_model_file_is_refused_before_unpickling(models_copy, trained):
+    _, model_id, _ = trained
+    path = models_copy / model_id / "model.joblib"
+    path.write_bytes(path.read_bytes() + b"\x00")
+    with pytest.raises(ArtifactError, match="does not match the manifest"):
+        service.load_model(model_id, models_copy)
+    with pytest.raises(ArtifactError, match="does not match"):
+        service.ensure_model(models_copy)
+
+
+def test_a_foreign_or_broken_manifest_is_refused(models_copy, trained):
+    _, model_id, _ = trained
+    manifest_path = models_copy / model_id / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "format": "something-else"}))
+    with pytest.raises(ArtifactError, match="not a framing model manifest"):
+        service.load_model(model_id, models_copy)
+    manifest_path.write_text("{ broken")
+    with pytest.raises(ArtifactError, match="not valid JSON"):
+        service.load_model(model_id, models_copy)
+    manifest_path.unlink()
+    with pytest.raises(ArtifactError, match="manifest missing"):
+        service.load_model(model_id, models_copy)
+
+
+def test_a_model_from_another_scikit_learn_is_refused(models_copy, trained):
+    _, model_id, _ = trained
+    manifest_path = models_copy / model_id / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["libraries"]["scikit-learn"] = "0.1.0"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="retrain"):
+        service.load_model(model_id, models_copy)
+
+
+def test_missing_models_are_reported(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="framing train"):
+        service.load_model(models=tmp_path)
+    with pytest.raises(ModelNotFoundError):
+        service.load_model("nope", tmp_path)
+
+
+def test_loaded_model_scores(model):
+    frame = service.predict(["The tabloids hailed a mighty new alliance that will shake up the region."], model, explain=3)
+    assert frame.loc[0, "label"] == "hype"
+    assert frame.loc[0, "terms"]

@@ -92,21 +92,43 @@ def _stem_marked(token: str) -> str:
     return stem(token)
 
 
-def analyze(text: str, ngram_max: int = 2, negation: bool = True) -> list[str]:
+@lru_cache(maxsize=4096)
+def _is_negation(token: str) -> bool:
+    return NEGATION_RE.search(token) is not None
+
+
+def _is_punct(token: str) -> bool:
+    # The token pattern yields punctuation as single characters.
+    return len(token) == 1 and not token.isalnum()
+
+
+def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4) -> list[str]:
     """Features of one passage: stemmed word n-grams, punctuation removed.
 
-    Negated words keep their ``_NEG`` mark, so "not an alliance" and "an alliance"
-    give different features.
+    Negated words keep their ``_NEG`` mark (the same scope as :func:`mark_negation`),
+    so "not an alliance" and "an alliance" give different features. This is the
+    hot path of scoring: one pass over the tokens, cached stems.
 
     >>> analyze("Not an alliance.", ngram_max=2)
     ['not', 'an_NEG', 'allianc_NEG', 'not an_NEG', 'an_NEG allianc_NEG']
     """
-    tokens = tokenize(text)
-    if negation:
-        tokens = mark_negation(tokens)
-    words = [_stem_marked(t) for t in tokens if not _PUNCT.fullmatch(t)]
+    words = []
+    left = 0
+    for token in _TOKENIZER.tokenize(text.lower()):
+        if _is_punct(token):
+            left = 0
+        elif negation and _is_negation(token):
+            words.append(stem(token))
+            left = scope
+        elif left:
+            words.append(stem(token) + NEG_SUFFIX)
+            left -= 1
+        else:
+            words.append(stem(token))
     features = list(words)
-    for n in range(2, ngram_max + 1):
+    if ngram_max >= 2:
+        features.extend([a + " " + b for a, b in zip(words, words[1:])])
+    for n in range(3, ngram_max + 1):
         features.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return features
 

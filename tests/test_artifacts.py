@@ -72,3 +72,21 @@ def test_loaded_model_scores(model):
     frame = service.predict(["The tabloids hailed a mighty new alliance that will shake up the region."], model, explain=3)
     assert frame.loc[0, "label"] == "hype"
     assert frame.loc[0, "terms"]
+
+
+def test_ensure_model_trains_when_no_model_exists_and_reuses_it_after(tmp_path, small_corpus):
+    models = tmp_path / "models"
+    model_id, trained = service.ensure_model(models, small_corpus)
+    assert trained and (models / model_id / "model.joblib").exists()
+    assert service.ensure_model(models, small_corpus) == (model_id, False)
+
+
+def test_ensure_model_replaces_a_model_from_another_scikit_learn(models_copy, trained, small_corpus):
+    _, model_id, _ = trained
+    manifest_path = models_copy / model_id / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["libraries"]["scikit-learn"] = "0.1.0"
+    manifest_path.write_text(json.dumps(manifest))
+    new_id, retrained = service.ensure_model(models_copy, small_corpus)
+    assert retrained and new_id != model_id
+    assert artifacts.active_model_id(models_copy) == new_id

@@ -18,7 +18,7 @@ st.set_page_config(page_title="framing: source types side by side", layout="wide
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def get_model(model_id: str | None, manifest_sha: str):
+def get_model(model_id: str, model_sha256: str):
     """The verified model; cached per model id and model-file hash."""
     return service.load_model(model_id)
 
@@ -34,18 +34,8 @@ def get_scored(model_id: str, _model) -> pd.DataFrame:
     return service.score_frame(corpus.rename(columns={"label": "annotated"}), _model)
 
 
-def active_model():
-    from framing import artifacts
-    from framing.config import models_dir
-
-    folder = models_dir()
-    model_id = artifacts.active_model_id(folder)
-    manifest = artifacts.read_manifest(folder / model_id)
-    return get_model(model_id, manifest["model_file"]["sha256"])
-
-
 try:
-    model = active_model()
+    model = get_model(*service.active_model_fingerprint())
     codebook = service.corpus_codebook()
     scored = get_scored(model.model_id, model)
 except FramingError as exc:

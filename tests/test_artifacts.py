@@ -6,6 +6,13 @@ from framing import artifacts, service
 from framing.errors import ArtifactError, ModelNotFoundError
 
 
+def pretend_old_scikit_learn(model_dir):
+    path = model_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["libraries"]["scikit-learn"] = "0.1.0"
+    path.write_text(json.dumps(manifest))
+
+
 def test_manifest_describes_the_model(trained, small_corpus):
     models, model_id, _ = trained
     manifest = artifacts.read_manifest(models / model_id)
@@ -53,10 +60,7 @@ def test_a_foreign_or_broken_manifest_is_refused(models_copy, trained):
 
 def test_a_model_from_another_scikit_learn_is_refused(models_copy, trained):
     _, model_id, _ = trained
-    manifest_path = models_copy / model_id / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["libraries"]["scikit-learn"] = "0.1.0"
-    manifest_path.write_text(json.dumps(manifest))
+    pretend_old_scikit_learn(models_copy / model_id)
     with pytest.raises(ArtifactError, match="retrain"):
         service.load_model(model_id, models_copy)
 
@@ -83,10 +87,7 @@ def test_ensure_model_trains_when_no_model_exists_and_reuses_it_after(tmp_path, 
 
 def test_ensure_model_replaces_a_model_from_another_scikit_learn(models_copy, trained, small_corpus):
     _, model_id, _ = trained
-    manifest_path = models_copy / model_id / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["libraries"]["scikit-learn"] = "0.1.0"
-    manifest_path.write_text(json.dumps(manifest))
+    pretend_old_scikit_learn(models_copy / model_id)
     new_id, retrained = service.ensure_model(models_copy, small_corpus)
     assert retrained and new_id != model_id
     assert artifacts.active_model_id(models_copy) == new_id

@@ -28,6 +28,16 @@ __all__ = ["expected_calibration_error", "classification_report", "evaluate_corp
 PROBE_WARNING = 0.6
 
 
+def _confidence_bins(proba: np.ndarray, y_true: np.ndarray, bins: int):
+    """Top-label confidence, correctness and equal-width bin of each row."""
+    proba = np.asarray(proba, dtype=float)
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == np.asarray(y_true)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    return confidence, correct, which, edges
+
+
 def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
     """Top-label expected calibration error with equal-width confidence bins.
 
@@ -38,40 +48,30 @@ def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, bins: int 
     y_true : array of shape (n,)
         Index of the true class of each row.
     """
-    proba = np.asarray(proba, dtype=float)
     if len(proba) == 0:
         return 0.0
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == np.asarray(y_true)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    confidence, correct, which, _ = _confidence_bins(proba, y_true, bins)
     ece = 0.0
-    for b in range(bins):
+    for b in np.unique(which):
         mask = which == b
-        if mask.any():
-            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+        ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
     return float(ece)
 
 
 def reliability_table(proba: np.ndarray, y_true: np.ndarray, bins: int = 10) -> list[dict]:
     """Per confidence bin: count, mean confidence, accuracy (for a reliability diagram)."""
-    proba = np.asarray(proba, dtype=float)
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == np.asarray(y_true)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    confidence, correct, which, edges = _confidence_bins(proba, y_true, bins)
     rows = []
-    for b in range(bins):
+    for b in np.unique(which):
         mask = which == b
-        if mask.any():
-            rows.append(
-                {
-                    "bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
-                    "n": int(mask.sum()),
-                    "confidence": round(float(confidence[mask].mean()), 4),
-                    "accuracy": round(float(correct[mask].mean()), 4),
-                }
-            )
+        rows.append(
+            {
+                "bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}",
+                "n": int(mask.sum()),
+                "confidence": round(float(confidence[mask].mean()), 4),
+                "accuracy": round(float(correct[mask].mean()), 4),
+            }
+        )
     return rows
 
 

@@ -129,7 +129,7 @@ class FramingModel:
         frame[self.index_name] = proba[:, pos] - proba[:, neg]
         return frame
 
-    def _contribution_weights(self) -> tuple[np.ndarray, np.ndarray]:
+    def _contribution_weights(self) -> tuple[np.ndarray, np.ndarray, dict]:
         if self._coef_cache is None:
             classes, coef = _linear_parts(self.pipeline)
             centred = coef - coef.mean(axis=0, keepdims=True)

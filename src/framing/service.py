@@ -35,6 +35,9 @@ __all__ = [
     "score_file",
     "ScoreSummary",
     "DEFAULT_MAX_CHARS",
+    "active_model_fingerprint",
+    "corpus_codebook",
+    "corpus_frame",
 ]
 
 #: Passages longer than this (in characters) are not scored by default.
@@ -152,6 +155,16 @@ def load_model(model_id: str | None = None, models: str | os.PathLike | None = N
         )
     except (KeyError, ValueError) as exc:
         raise ArtifactError(f"{folder / model_id}: manifest and model disagree ({exc})") from None
+
+
+def active_model_fingerprint(models: str | os.PathLike | None = None) -> tuple[str, str]:
+    """``(model_id, sha256 of its model file)`` of the active model, read from its manifest without unpickling.
+
+    A cheap key for caching a loaded model: it changes when another model becomes active.
+    """
+    folder = models_dir(models)
+    model_id = artifacts.active_model_id(folder)
+    return model_id, artifacts.read_manifest(folder / model_id)["model_file"]["sha256"]
 
 
 def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> tuple[str, bool]:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from framing import artifacts, service
-from framing.errors import ArtifactError, ModelNotFoundError
+from framing.errors import ArtifactError, ModelNotFoundError, TamperedArtifactError
 
 
 def pretend_old_scikit_learn(model_dir):
@@ -37,9 +37,9 @@ def test_a_tampered_model_file_is_refused_before_unpickling(models_copy, trained
     _, model_id, _ = trained
     path = models_copy / model_id / "model.joblib"
     path.write_bytes(path.read_bytes() + b"\x00")
-    with pytest.raises(ArtifactError, match="does not match the manifest"):
+    with pytest.raises(TamperedArtifactError, match="does not match the manifest"):
         service.load_model(model_id, models_copy)
-    with pytest.raises(ArtifactError, match="does not match"):
+    with pytest.raises(TamperedArtifactError, match="does not match"):
         service.ensure_model(models_copy)
 
 

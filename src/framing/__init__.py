@@ -6,7 +6,16 @@ dashboard are thin shells over :mod:`framing.service`.
 
 from .codebook import Codebook, load_codebook
 from .config import TrainingConfig
-from .errors import ArtifactError, CodebookError, CorpusError, FramingError, InputError, ModelNotFoundError
+from .errors import (
+    ArtifactError,
+    CodebookError,
+    CorpusError,
+    FramingError,
+    IncompatibleArtifactError,
+    InputError,
+    ModelNotFoundError,
+    TamperedArtifactError,
+)
 
 __all__ = [
     "Codebook",
@@ -18,6 +27,8 @@ __all__ = [
     "InputError",
     "ArtifactError",
     "ModelNotFoundError",
+    "TamperedArtifactError",
+    "IncompatibleArtifactError",
     "__version__",
 ]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import joblib
 
-from .errors import ArtifactError, ModelNotFoundError
+from .errors import ArtifactError, IncompatibleArtifactError, ModelNotFoundError, TamperedArtifactError
 
 __all__ = [
     "FORMAT",
@@ -159,14 +159,14 @@ def load_artifact(model_dir: str | os.PathLike):
         raise ArtifactError(f"{model_path}: model file missing")
     digest = file_sha256(model_path)
     if digest != manifest["model_file"]["sha256"]:
-        raise ArtifactError(
+        raise TamperedArtifactError(
             f"{model_path}: sha256 {digest[:16]}… does not match the manifest's "
             f"{manifest['model_file']['sha256'][:16]}…; the file was changed after training and is refused"
         )
     trained_with = manifest["libraries"].get("scikit-learn", "unknown")
     running = library_versions()["scikit-learn"]
     if _minor(trained_with) != _minor(running):
-        raise ArtifactError(
+        raise IncompatibleArtifactError(
             f"{model_dir}: trained with scikit-learn {trained_with}, running {running}; "
             "retrain it with `framing train`"
         )

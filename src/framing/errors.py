@@ -12,6 +12,8 @@ __all__ = [
     "InputError",
     "ArtifactError",
     "ModelNotFoundError",
+    "TamperedArtifactError",
+    "IncompatibleArtifactError",
 ]
 
 
@@ -59,3 +61,11 @@ class ArtifactError(FramingError):
 
 class ModelNotFoundError(ArtifactError):
     """No model exists where one was expected."""
+
+
+class TamperedArtifactError(ArtifactError):
+    """A model file differs from the one its manifest describes; it is never unpickled."""
+
+
+class IncompatibleArtifactError(ArtifactError):
+    """A sound model written by library versions this installation cannot load; retraining replaces it."""

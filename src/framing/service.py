@@ -20,7 +20,7 @@ from . import artifacts
 from .codebook import Codebook, load_codebook
 from .config import TrainingConfig, corpus_dir, models_dir
 from .corpus import ValidationReport, load_corpus, validate_corpus
-from .errors import ArtifactError, InputError
+from .errors import ArtifactError, IncompatibleArtifactError, InputError, ModelNotFoundError
 from .model import FramingModel, build_pipeline
 from .tables import read_table, write_table
 
@@ -176,9 +176,8 @@ def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathL
     """
     try:
         return load_model(models=models).model_id, False
-    except ArtifactError as exc:
-        if "does not match the manifest" in str(exc):
-            raise
+    except (ModelNotFoundError, IncompatibleArtifactError):
+        pass
     model_id, _ = train(corpus, models)
     return model_id, True
 

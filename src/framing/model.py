@@ -1,7 +1,7 @@
 """The framing classifier: a scikit-learn pipeline, its predictions and their explanations.
 
-The pipeline is ``TfidfVectorizer`` over stemmed word n-grams with negation scope
-(:func:`framing.text.analyze`) followed by a logistic regression whose probabilities
+The pipeline is tf-idf over stemmed word n-grams with negation scope
+(:class:`framing.features.FramingVectorizer`) followed by a logistic regression whose probabilities
 are calibrated on cross-validated predictions (``CalibratedClassifierCV``). The
 label order is the codebook's, never hard-coded.
 """
@@ -9,21 +9,20 @@ label order is the codebook's, never hard-coded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .config import TrainingConfig
-from .text import analyze, analyze_surface, stem, tokenize
+from .features import FramingVectorizer
+from .text import analyze_surface, stem, tokenize
 
 __all__ = [
     "build_pipeline",
@@ -36,12 +35,7 @@ __all__ = [
 def build_pipeline(config: TrainingConfig | None = None) -> Pipeline:
     """An unfitted framing pipeline for ``config``."""
     config = config or TrainingConfig()
-    features = TfidfVectorizer(
-        analyzer=partial(analyze, ngram_max=config.ngram_max, negation=config.negation),
-        min_df=config.min_df,
-        sublinear_tf=True,
-        dtype=np.float32,
-    )
+    features = FramingVectorizer(ngram_max=config.ngram_max, negation=config.negation, min_df=config.min_df)
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=config.C, max_iter=5000),
         method=config.calibration,

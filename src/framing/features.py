@@ -1,0 +1,208 @@
+"""The framing vectorizer: tf-idf over stemmed word n-grams with negation scope, fast at transform time.
+
+``FramingVectorizer`` learns exactly the vocabulary and idf of
+``TfidfVectorizer(analyzer=framing.text.analyze, sublinear_tf=True)`` and produces
+the same matrix, but its ``transform`` does the per-n-gram work in numpy instead of
+one Python dictionary lookup per n-gram:
+
+1. tokens come from the NLTK tokenizer; each distinct surface token is resolved once
+   (stem, negation word, punctuation) and cached as one integer code;
+2. negation scope, punctuation removal and bigram formation are array operations
+   over the whole batch;
+3. unigrams map to columns through an array, bigrams through a sorted array of
+   integer keys (``searchsorted``).
+
+For n-grams longer than two it falls back to the reference analyzer.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from itertools import chain, repeat
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+from .text import NEG_SUFFIX, _TOKENIZER, _is_negation, _is_punct, analyze, stem
+
+__all__ = ["FramingVectorizer"]
+
+_PUNCT_BIT, _NEG_BIT, _SHIFT = 1, 2, 2
+
+
+class FramingVectorizer(TransformerMixin, BaseEstimator):
+    """Tf-idf features of passages, the same as ``TfidfVectorizer(analyzer=analyze, sublinear_tf=True)``.
+
+    Parameters
+    ----------
+    ngram_max : int, default=2
+        Longest word n-gram.
+    negation : bool, default=True
+        Mark words in the scope of a negation with ``_NEG``.
+    min_df : int, default=2
+        Keep n-grams that occur in at least this many passages.
+    scope : int, default=4
+        Words after a negation that it marks (punctuation ends the scope sooner).
+    """
+
+    def __init__(self, *, ngram_max: int = 2, negation: bool = True, min_df: int = 2, scope: int = 4):
+        self.ngram_max = ngram_max
+        self.negation = negation
+        self.min_df = min_df
+        self.scope = scope
+
+    def _reference(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=partial(analyze, ngram_max=self.ngram_max, negation=self.negation, scope=self.scope),
+            min_df=self.min_df,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+
+    def fit(self, X, y=None):
+        self.tfidf_ = self._reference().fit(list(X))
+        self.vocabulary_ = self.tfidf_.vocabulary_
+        self.idf_ = self.tfidf_.idf_.astype(np.float32)
+        self._compile()
+        return self
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "tfidf_")
+        return self.tfidf_.get_feature_names_out()
+
+    # -- fast path -------------------------------------------------------------------------------
+    def _compile(self) -> None:
+        """Lookup tables from the vocabulary: stem ids, unigram columns, sorted bigram keys."""
+        self.fast_ = self.ngram_max <= 2
+        if not self.fast_:
+            return
+        stems: dict[str, int] = {}
+        grams = []
+        for feature, column in self.vocabulary_.items():
+            parts = feature.split(" ")
+            marked = []
+            for part in parts:
+                negated = part.endswith(NEG_SUFFIX)
+                base = part[: -len(NEG_SUFFIX)] if negated else part
+                marked.append((stems.setdefault(base, len(stems)), negated))
+            grams.append((marked, column))
+        self.stems_ = stems
+        self.oov_ = len(stems)  # the id of every stem the vocabulary does not know
+        width = 2 * (len(stems) + 1)
+        self.width_ = width
+        unigram = np.full(width, -1, dtype=np.int32)
+        keys, columns = [], []
+        for marked, column in grams:
+            codes = [2 * sid + negated for sid, negated in marked]
+            if len(codes) == 1:
+                unigram[codes[0]] = column
+            else:
+                keys.append(codes[0] * width + codes[1])
+                columns.append(column)
+        order = np.argsort(keys)
+        self.unigram_columns_ = unigram
+        self.bigram_keys_ = np.asarray(keys, dtype=np.int64)[order]
+        self.bigram_columns_ = np.asarray(columns, dtype=np.int32)[order]
+        self._codes = {}
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_codes", None)  # the surface-token cache is rebuilt on demand
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._codes = {}
+
+    def _code(self, token: str) -> int:
+        """One integer per surface token: stem id, negation-word bit, punctuation bit."""
+        if _is_punct(token):
+            code = _PUNCT_BIT
+        else:
+            sid = self.stems_.get(stem(token), self.oov_)
+            code = (sid << _SHIFT) | (_NEG_BIT if self.negation and _is_negation(token) else 0)
+        if len(self._codes) < 2_000_000:
+            self._codes[token] = code
+        return code
+
+    def counts(self, X) -> sp.csr_matrix:
+        """Raw n-gram counts (passages × vocabulary) of ``X``."""
+        check_is_fitted(self, "tfidf_")
+        docs = list(X)
+        if not self.fast_:
+            return self._slow_counts(docs)
+        tokenize = _TOKENIZER.tokenize
+        per_doc = [tokenize(text.lower()) for text in docs]
+        lengths = np.fromiter(map(len, per_doc), dtype=np.int32, count=len(per_doc))
+        tokens = list(chain.from_iterable(per_doc))
+        cache = self._codes
+        codes = np.fromiter(map(cache.get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
+        for i in np.flatnonzero(codes < 0):
+            codes[i] = self._code(tokens[i])
+        n_docs, n_tokens = len(docs), len(tokens)
+        ends = np.cumsum(lengths, dtype=np.int64)
+        # A document boundary behaves like punctuation: it ends a negation scope and splits bigrams.
+        punct = (codes & _PUNCT_BIT).astype(bool)
+        sid = codes >> _SHIFT
+        code = 2 * sid
+        if self.negation and n_tokens:
+            first = np.zeros(n_tokens + 1, dtype=bool)
+            first[ends[:-1]] = True  # first token of every document but the first
+            neg_positions = np.flatnonzero(codes & _NEG_BIT)
+            alive = np.ones(len(neg_positions), dtype=bool)
+            neg_word = (codes & _NEG_BIT).astype(bool)
+            for step in range(1, self.scope + 1):
+                at = neg_positions + step
+                inside = at < n_tokens
+                if not inside.all():
+                    at, neg_positions, alive = at[inside], neg_positions[inside], alive[inside]
+                alive &= ~punct[at] & ~first[at]
+                marked = at[alive & ~neg_word[at]]
+                code[marked] |= 1
+        words = ~punct
+        code = code[words]
+        known = sid[words] != self.oov_
+        # document of each word, for the rows of the matrix
+        words_before = np.concatenate(([0], np.cumsum(words, dtype=np.int64)))
+        word_counts = np.diff(words_before[np.concatenate(([0], ends))])
+        word_doc = np.repeat(np.arange(n_docs, dtype=np.int32), word_counts)
+        unigram_cols = np.where(known, self.unigram_columns_[code], -1)
+        rows, cols = [word_doc], [unigram_cols]
+        if self.ngram_max >= 2 and len(code) > 1 and len(self.bigram_keys_):
+            pair = known[:-1] & known[1:] & (word_doc[:-1] == word_doc[1:])
+            key = code[:-1][pair].astype(np.int64) * self.width_ + code[1:][pair]
+            at = np.searchsorted(self.bigram_keys_, key)
+            np.minimum(at, len(self.bigram_keys_) - 1, out=at)
+            hit = self.bigram_keys_[at] == key
+            rows.append(word_doc[:-1][pair][hit])
+            cols.append(self.bigram_columns_[at[hit]])
+        rows = np.concatenate(rows)
+        cols = np.concatenate(cols)
+        keep = cols >= 0
+        matrix = sp.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], cols[keep])),
+            shape=(n_docs, len(self.vocabulary_)),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def _slow_counts(self, docs) -> sp.csr_matrix:
+        counter = self._reference()
+        counter.vocabulary_ = self.vocabulary_
+        counter.fixed_vocabulary_ = True
+        return counter._count_vocab(docs, fixed_vocab=True)[1].astype(np.float32)
+
+    def transform(self, X) -> sp.csr_matrix:
+        """Tf-idf matrix: sublinear term frequency × idf, rows scaled to unit length."""
+        matrix = self.counts(X)
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1
+        matrix.data *= self.idf_[matrix.indices]
+        return normalize(matrix, copy=False)

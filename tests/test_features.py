@@ -1,0 +1,51 @@
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framing.features import FramingVectorizer
+
+from .conftest import bundled_records
+
+WORDS = ["not", "no", "never", "isn't", "alliance", "plan", "historic", "a", "the", ",", ".", "!", "standard", "zzz", "79", "Military"]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts = [r["text"] for r in bundled_records()[:600]]
+    return FramingVectorizer().fit(texts), texts
+
+
+def same(vectorizer, texts):
+    fast, reference = vectorizer.transform(texts), vectorizer.tfidf_.transform(texts)
+    return fast.shape == reference.shape and (fast != reference).nnz == 0
+
+
+def test_fast_transform_equals_the_reference_vectorizer(fitted):
+    vectorizer, texts = fitted
+    assert same(vectorizer, texts)
+    assert same(vectorizer, ["", "!!!", "not", "Not an alliance.", "no no no no alliance alliance", "Never. Alliance"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join), min_size=1, max_size=8))
+def test_fast_transform_equals_the_reference_on_any_word_soup(fitted, texts):
+    assert same(fitted[0], texts)
+
+
+@pytest.mark.parametrize("settings_", [dict(negation=False), dict(ngram_max=1), dict(ngram_max=3), dict(scope=1)])
+def test_other_settings_match_too(fitted, settings_):
+    _, texts = fitted
+    vectorizer = FramingVectorizer(**settings_).fit(texts)
+    assert same(vectorizer, texts[::-1] + ["not a b c d e alliance"])
+
+
+def test_pickles_without_its_token_cache(fitted):
+    vectorizer, texts = fitted
+    vectorizer.transform(texts[:10])
+    again = pickle.loads(pickle.dumps(vectorizer))
+    assert again._codes == {}
+    assert (again.transform(texts[:50]) != vectorizer.transform(texts[:50])).nnz == 0
+    assert np.array_equal(again.get_feature_names_out(), vectorizer.get_feature_names_out())

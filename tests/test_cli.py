@@ -91,14 +91,14 @@ def test_non_utf8_input_names_file_and_row(run, tmp_path):
     source.write_bytes(b"text\nfine passage\nbad \xff byte\n")
     code, _, err = run("score", str(source), "-o", str(tmp_path / "o.csv"))
     assert code == 2
-    assert f"{source}, row 2: not UTF-8" in err
+    assert f"{source}, line 3: not UTF-8" in err
 
 
 def test_malformed_csv_names_the_row(run, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text('text,outlet\n"ok",A\n"one, two,three\n')
     code, _, err = run("score", str(source), "-o", str(tmp_path / "o.csv"))
-    assert code == 2 and "row 2" in err
+    assert code == 2 and f"{source}, line 3" in err
 
 
 def test_unknown_extension_and_missing_file(run, tmp_path):

@@ -45,17 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", dest="markdown_path", help="write the report as Markdown here")
     p.add_argument("--predictions", help="write the out-of-story predictions (CSV/JSONL/Parquet) here")
 
-    p = sub.add_parser("score", help="score a table of passages (CSV, TSV, JSONL, Parquet)")
+    p = sub.add_parser("score", help="score a table of passages (CSV, TSV, JSONL, Parquet), streamed and in parallel")
     paths(p, corpus=False)
-    p.add_argument("input", help="input file, or - for standard input (with --format)")
-    p.add_argument("-o", "--output", required=True, help="output file, or - for standard output")
+    p.add_argument("input", help="input file, or - for standard input (with --format); with --engine dask a folder or glob")
+    p.add_argument("-o", "--output", required=True, help="output file, or - for standard output; with --engine dask a folder")
     p.add_argument("--text-column", default="text", help="column holding the passage text (default: text)")
+    p.add_argument("--id-column", help="a column that must exist and is always carried to the output")
+    p.add_argument("--keep", type=_names, help="carry only these input columns (comma-separated; text and id columns stay)")
+    p.add_argument("--drop", type=_names, default=(), help="do not carry these input columns (comma-separated)")
     p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format (default: from the extension)")
     p.add_argument("--output-format", choices=["csv", "tsv", "jsonl", "parquet"], help="output format (default: from the extension)")
     p.add_argument("--model", help="model id (default: the active model)")
     p.add_argument("--explain", type=int, default=0, metavar="K", help="add the K terms that drove each label")
     p.add_argument("--max-chars", type=int, default=None, help="longest passage scored (longer rows get an error status)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary on standard error")
+    p.add_argument("-j", "--jobs", type=int, default=-1, help="worker processes (default -1: all cores)")
+    p.add_argument("--chunk-size", type=int, default=10_000, help="rows per chunk (default 10000)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished chunk")
+    p.add_argument("--engine", choices=["local", "dask"], default="local", help="local processes, or a Dask cluster")
+    p.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
     p = sub.add_parser("predict", help="score one or more passages given on the command line")
     paths(p, corpus=False)
@@ -118,21 +126,40 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 def _score(args) -> int:
     from . import service
 
     model = service.load_model(args.model, args.models)
-    max_chars = args.max_chars if args.max_chars is not None else service.DEFAULT_MAX_CHARS
-    summary = service.score_file(
-        args.input,
-        args.output,
-        model,
-        text_column=args.text_column,
-        input_format=args.input_format,
-        output_format=args.output_format,
-        explain=args.explain,
-        max_chars=max_chars,
-    )
+    try:
+        options = service.ScoreOptions(
+            text_column=args.text_column,
+            id_column=args.id_column,
+            keep=args.keep,
+            drop=args.drop,
+            explain=args.explain,
+            max_chars=args.max_chars if args.max_chars is not None else service.DEFAULT_MAX_CHARS,
+        )
+    except ValueError as exc:
+        raise FramingError(str(exc)) from None
+    if args.engine == "dask":
+        summary = service.score_file(args.input, args.output, model, options, engine="dask", scheduler=args.scheduler, jobs=args.jobs)
+    else:
+        summary = service.score_file(
+            args.input,
+            args.output,
+            model,
+            options,
+            input_format=args.input_format,
+            output_format=args.output_format,
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
     if not args.quiet:
         print(f"framing score: {summary} (model {model.model_id})", file=sys.stderr)
     return 0

@@ -35,18 +35,23 @@ class InputError(FramingError):
     path : str or None
         The file concerned.
     row : int or None
-        1-based data row (or line, for line-oriented formats) where the problem is.
+        1-based data row where the problem is (the header is not a row).
+    line : int or None
+        1-based line of the file where the problem is, for readers that count lines.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, row: int | None = None):
+    def __init__(self, message: str, *, path: str | None = None, row: int | None = None, line: int | None = None):
         self.path = path
         self.row = row
+        self.line = line
         self.problem = message
         where = ""
         if path is not None:
             where = f"{path}"
             if row is not None:
                 where += f", row {row}"
+            if line is not None:
+                where += f", line {line}"
             where += ": "
         super().__init__(where + message)
 

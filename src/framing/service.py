@@ -6,14 +6,11 @@ The command line and the dashboard parse or render, then call one function here.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from . import artifacts
@@ -22,7 +19,8 @@ from .config import TrainingConfig, corpus_dir, models_dir
 from .corpus import ValidationReport, load_corpus, validate_corpus
 from .errors import ArtifactError, IncompatibleArtifactError, InputError, ModelNotFoundError
 from .model import FramingModel, build_pipeline
-from .tables import read_table, write_table
+from .scoring import DEFAULT_MAX_CHARS, ScoreOptions, ScoreSummary, attach_scores, carried_columns, score_texts
+from .scoring import score_file as _score_file
 
 __all__ = [
     "validate",
@@ -34,15 +32,12 @@ __all__ = [
     "score_frame",
     "score_file",
     "ScoreSummary",
+    "ScoreOptions",
     "DEFAULT_MAX_CHARS",
     "active_model_fingerprint",
     "corpus_codebook",
     "corpus_frame",
 ]
-
-#: Passages longer than this (in characters) are not scored by default.
-DEFAULT_MAX_CHARS = 100_000
-
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
     folder = corpus_dir(corpus)
@@ -190,18 +185,6 @@ def predict(texts: Sequence[str], model: FramingModel, explain: int = 0) -> pd.D
     return frame
 
 
-def _row_error(value, max_chars: int) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "missing text"
-    if not isinstance(value, str):
-        return f"text is a {type(value).__name__}, not a string"
-    if not value.strip():
-        return "empty text"
-    if len(value) > max_chars:
-        return f"text has {len(value)} characters, over the limit of {max_chars}"
-    return None
-
-
 def score_frame(
     frame: pd.DataFrame,
     model: FramingModel,
@@ -211,93 +194,43 @@ def score_frame(
     max_chars: int = DEFAULT_MAX_CHARS,
     source: str = "input",
 ) -> pd.DataFrame:
-    """Score every row of ``frame``; rows that cannot be scored get ``status`` = ``error`` and a reason.
+    """Score every row of an in-memory table; rows that cannot be scored get ``status`` = ``error`` and a reason.
 
     The output keeps every input row, in order, and every input column. Input columns
-    whose names the scores use (``label``, ``p_<label>``, the index, ``model_id``,
-    ``status``, ``error``, ``terms``) are kept under ``input_<name>``.
+    whose names the scores use are kept under ``input_<name>``.
     """
-    if text_column not in frame.columns:
-        raise InputError(
-            f"no column {text_column!r}; the columns are {list(frame.columns)} (choose one with --text-column)",
-            path=source,
-        )
-    out = frame.reset_index(drop=True).copy()
-    labels = list(model.labels)
-    produced = ["label", *[f"p_{l}" for l in labels], model.index_name, "model_id", "status", "error"]
-    if explain:
-        produced.append("terms")
-    clashes = {c: f"input_{c}" for c in out.columns if c in produced and c != text_column}
-    out = out.rename(columns=clashes)
-
-    errors = [_row_error(v, max_chars) for v in out[text_column].tolist()]
-    good = np.array([e is None for e in errors])
-    scored = predict(out.loc[good, text_column].tolist(), model, explain) if good.any() else None
-
-    out["label"] = pd.Series([None] * len(out), dtype=object)
-    for label in labels:
-        out[f"p_{label}"] = np.nan
-    out[model.index_name] = np.nan
-    if scored is not None:
-        positions = np.flatnonzero(good)
-        out.loc[positions, "label"] = scored["label"].to_numpy(dtype=object)
-        for label in labels:
-            out.loc[positions, f"p_{label}"] = scored[f"p_{label}"].to_numpy()
-        out.loc[positions, model.index_name] = scored[model.index_name].to_numpy()
-        if explain:
-            terms = [None] * len(out)
-            for position, pairs in zip(positions, scored["terms"]):
-                terms[position] = "; ".join(f"{t} ({w:+.3f})" for t, w in pairs)
-            out["terms"] = terms
-    elif explain:
-        out["terms"] = None
-    out["model_id"] = model.model_id
-    out["status"] = np.where(good, "ok", "error")
-    out["error"] = [e or "" for e in errors]
-    out.attrs["renamed_columns"] = clashes
-    return out
-
-
-@dataclass
-class ScoreSummary:
-    rows: int
-    scored: int
-    errors: int
-    seconds: float
-    renamed_columns: dict
-
-    @property
-    def per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("inf")
-
-    def __str__(self) -> str:
-        text = (
-            f"rows in {self.rows}, scored {self.scored}, errors {self.errors}, "
-            f"{self.seconds:.2f} s, {self.per_second:,.0f} passages/s"
-        )
-        if self.renamed_columns:
-            text += "; input columns kept as " + ", ".join(f"{a} -> {b}" for a, b in self.renamed_columns.items())
-        return text
+    options = ScoreOptions(text_column=text_column, explain=explain, max_chars=max_chars)
+    carried = carried_columns(frame.columns, options, source)
+    scores = score_texts(model, frame[text_column].tolist(), explain, max_chars)
+    return attach_scores(frame, scores, carried)
 
 
 def score_file(
     source: str,
     target: str,
     model: FramingModel,
+    options: ScoreOptions | None = None,
     *,
-    text_column: str = "text",
-    input_format: str | None = None,
-    output_format: str | None = None,
-    explain: int = 0,
-    max_chars: int = DEFAULT_MAX_CHARS,
+    engine: str = "local",
+    scheduler: str | None = None,
+    **kwargs,
 ) -> ScoreSummary:
-    """Read a table, score every row, write it with the scores; return a summary."""
-    started = time.perf_counter()
-    frame = read_table(source, input_format)
-    scored = score_frame(frame, model, text_column=text_column, explain=explain, max_chars=max_chars, source=source)
-    write_table(scored, target, output_format)
-    errors = int((scored["status"] == "error").sum())
-    return ScoreSummary(len(scored), len(scored) - errors, errors, time.perf_counter() - started, scored.attrs["renamed_columns"])
+    """Score a file (or, with the Dask engine, a dataset) into ``target``.
+
+    ``engine="local"`` streams chunks over local processes
+    (:func:`framing.scoring.score_file`, whose keyword arguments pass through);
+    ``engine="dask"`` runs the same scoring on a dask.distributed cluster
+    (:func:`framing.distributed.score_dataset`).
+    """
+    if engine == "dask":
+        from .distributed import score_dataset
+
+        return score_dataset(source, target, model, options, scheduler=scheduler, jobs=kwargs.get("jobs"))
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r}; choose 'local' or 'dask'")
+    if scheduler:
+        raise ValueError("--scheduler needs --engine dask")
+    return _score_file(source, target, model, options, **kwargs)
 
 
 def corpus_codebook(corpus: str | os.PathLike | None = None) -> Codebook:

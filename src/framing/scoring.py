@@ -1,0 +1,599 @@
+"""Batch scoring of large collections: streamed in chunks, spread over processes, lossless, resumable.
+
+A run reads the input chunk by chunk (memory stays flat however large the file),
+scores the chunks in worker processes with joblib (results come back in input
+order), and writes each finished chunk as a part file in a staging folder beside
+the output. Only when every chunk is done are the parts joined into the output,
+written under a temporary name and renamed: an interrupted run never leaves a
+file that looks complete, and ``resume=True`` continues from the last finished
+chunk.
+
+Every input row comes out exactly once. A row that cannot be scored gets
+``status`` = ``error`` and the reason in ``error``; a file that cannot be read
+stops the run with an error naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .model import FramingModel
+
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "ScoreOptions",
+    "ScoreSummary",
+    "score_texts",
+    "attach_scores",
+    "read_chunks",
+    "score_file",
+    "score_columns",
+]
+
+#: Passages longer than this (in characters) are not scored by default.
+DEFAULT_MAX_CHARS = 100_000
+_STAGING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """What to score and what to carry over.
+
+    Parameters
+    ----------
+    text_column : str
+        Column holding the passage.
+    id_column : str, optional
+        A column that must exist and is always carried to the output.
+    keep : sequence of str, optional
+        Carry only these input columns (plus the text and id columns).
+    drop : sequence of str
+        Do not carry these input columns.
+    explain : int
+        Add a ``terms`` column with the K terms that drove each label.
+    max_chars : int
+        Longer passages get an error status instead of a score.
+    include_text : bool
+        Carry the text column (on by default).
+    """
+
+    text_column: str = "text"
+    id_column: str | None = None
+    keep: tuple[str, ...] | None = None
+    drop: tuple[str, ...] = ()
+    explain: int = 0
+    max_chars: int = DEFAULT_MAX_CHARS
+    include_text: bool = True
+
+    def __post_init__(self):
+        if self.max_chars < 1:
+            raise ValueError(f"max_chars must be positive, got {self.max_chars}")
+        if self.explain < 0:
+            raise ValueError(f"explain must be 0 or more, got {self.explain}")
+        if self.text_column in self.drop:
+            raise ValueError(f"the text column {self.text_column!r} cannot be dropped")
+
+
+def score_columns(model: FramingModel, explain: int = 0) -> list[str]:
+    """Names of the columns a scored table gains, in order."""
+    columns = ["label", *[f"p_{l}" for l in model.labels], model.index_name, "model_id", "status", "error"]
+    return columns + (["terms"] if explain else [])
+
+
+def _row_error(value, max_chars: int) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "missing text"
+    if not isinstance(value, str):
+        return f"text is a {type(value).__name__}, not a string"
+    if not value.strip():
+        return "empty text"
+    if len(value) > max_chars:
+        return f"text has {len(value)} characters, over the limit of {max_chars}"
+    return None
+
+
+def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> dict:
+    """Score raw values; those that are not usable text get an error instead of a score.
+
+    Returns a dict of columns (numpy arrays or lists) keyed by :func:`score_columns`.
+    This is what worker processes run: it touches no file.
+    """
+    n = len(texts)
+    errors = [_row_error(v, max_chars) for v in texts]
+    good = np.fromiter((e is None for e in errors), dtype=bool, count=n)
+    labels = np.full(n, None, dtype=object)
+    proba = np.full((n, len(model.labels)), np.nan)
+    if good.any():
+        usable = [t for t, ok in zip(texts, good) if ok]
+        proba[good] = model.predict_proba(usable)
+        labels[good] = np.asarray(model.labels, dtype=object)[proba[good].argmax(axis=1)]
+    positive, negative = model.labels.index(model.index_positive), model.labels.index(model.index_negative)
+    columns = {"label": labels}
+    for j, label in enumerate(model.labels):
+        columns[f"p_{label}"] = proba[:, j]
+    columns[model.index_name] = proba[:, positive] - proba[:, negative]
+    columns["model_id"] = np.full(n, model.model_id, dtype=object)
+    columns["status"] = np.where(good, "ok", "error").astype(object)
+    columns["error"] = np.asarray([e or "" for e in errors], dtype=object)
+    if explain:
+        terms = np.full(n, None, dtype=object)
+        if good.any():
+            explained = model.explain(usable, explain, list(labels[good]))
+            terms[good] = ["; ".join(f"{t} ({w:+.3f})" for t, w in pairs) for pairs in explained]
+        columns["terms"] = terms
+    return columns
+
+
+def carried_columns(columns: Sequence[str], options: ScoreOptions, source: str) -> list[str]:
+    """The input columns that go to the output, checked against what the input has."""
+    columns = list(columns)
+    if options.text_column not in columns:
+        raise InputError(
+            f"no column {options.text_column!r}; the columns are {columns} (choose one with --text-column)", path=source
+        )
+    named = [c for c in (options.id_column, *(options.keep or ()), *options.drop) if c]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise InputError(f"no column(s) {unknown}; the columns are {columns}", path=source)
+    if options.keep is not None:
+        wanted = set(options.keep) | {options.text_column, options.id_column}
+        columns = [c for c in columns if c in wanted]
+    columns = [c for c in columns if c not in options.drop or c in (options.text_column, options.id_column)]
+    if not options.include_text:
+        columns = [c for c in columns if c != options.text_column]
+    return columns
+
+
+def attach_scores(frame: pd.DataFrame, scores: dict, carried: Sequence[str]) -> pd.DataFrame:
+    """Carried input columns followed by the score columns.
+
+    An input column whose name a score column uses is kept as ``input_<name>``.
+    """
+    out = frame[list(carried)].reset_index(drop=True)
+    clashes = {c: f"input_{c}" for c in out.columns if c in scores}
+    out = out.rename(columns=clashes)
+    out = pd.concat([out, pd.DataFrame(scores)], axis=1)
+    out.attrs["renamed_columns"] = clashes
+    return out
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def _open_binary(path: str):
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=path) from None
+    if path.lower().endswith(".gz"):
+        return gzip.GzipFile(fileobj=handle)
+    return handle
+
+
+def _decoded_lines(handle, path: str) -> Iterator[str]:
+    """Lines of a binary stream as text, naming the line of any byte that is not UTF-8."""
+    number = 0
+    try:
+        for number, raw in enumerate(handle, 1):
+            try:
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); re-save the file as UTF-8",
+                    path=path,
+                    line=number,
+                ) from None
+    except (OSError, EOFError) as exc:  # a truncated or corrupt gzip stream
+        raise InputError(f"cannot read further ({exc})", path=path, line=number + 1) from None
+
+
+def _csv_chunks(path: str, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+    with _open_binary(path) as handle:
+        reader = csv.reader(_decoded_lines(handle, path), delimiter=sep, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError("the file is empty (no header row)", path=path) from None
+        except csv.Error as exc:
+            raise InputError(f"header cannot be parsed ({exc})", path=path, line=1) from None
+        duplicated = sorted({c for c in header if header.count(c) > 1})
+        if duplicated:
+            raise InputError(f"the header names these columns more than once: {duplicated}", path=path, line=1)
+        rows: list[list[str]] = []
+        yielded = False
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num) from None
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise InputError(
+                    f"{len(row)} fields where the header has {len(header)}", path=path, line=reader.line_num
+                )
+            rows.append(row)
+            if len(rows) == chunk_size:
+                yield pd.DataFrame(rows, columns=header, dtype=object)
+                rows, yielded = [], True
+        if rows or not yielded:
+            yield pd.DataFrame(rows, columns=header, dtype=object)
+
+
+def _jsonl_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+    with _open_binary(path) as handle:
+        records: list[dict] = []
+        yielded = False
+        for number, line in enumerate(_decoded_lines(handle, path), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
+            if not isinstance(record, dict):
+                raise InputError(f"a JSON {type(record).__name__}, not an object", path=path, line=number)
+            records.append(record)
+            if len(records) == chunk_size:
+                yield pd.DataFrame.from_records(records)
+                records, yielded = [], True
+        if records or not yielded:
+            yield pd.DataFrame.from_records(records)
+
+
+def _parquet_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    if path == "-":
+        raise InputError("Parquet cannot be read from standard input")
+    try:
+        parquet = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
+    if parquet.metadata.num_rows == 0:
+        yield parquet.schema_arrow.empty_table().to_pandas()
+        return
+    done = 0
+    try:
+        for batch in parquet.iter_batches(batch_size=chunk_size):
+            done += batch.num_rows
+            yield batch.to_pandas()
+    except Exception as exc:
+        raise InputError(f"unreadable Parquet data ({exc})", path=path, row=done + 1) from None
+
+
+def read_chunks(path: str, fmt: str, chunk_size: int = 10_000) -> Iterator[pd.DataFrame]:
+    """Yield the input as DataFrames of at most ``chunk_size`` rows (one empty frame for an empty file).
+
+    CSV and TSV values come back as strings, exactly as written; JSONL values keep
+    their JSON types.
+    """
+    if fmt in ("csv", "tsv"):
+        return _csv_chunks(path, "\t" if fmt == "tsv" else ",", chunk_size)
+    if fmt == "jsonl":
+        return _jsonl_chunks(path, chunk_size)
+    if fmt == "parquet":
+        return _parquet_chunks(path, chunk_size)
+    raise InputError(f"unknown format {fmt!r}", path=path)
+
+
+def estimate_rows(path: str, fmt: str) -> int | None:
+    """A quick estimate of the rows in a file, for the progress bar (None when unknown)."""
+    if path == "-" or path.lower().endswith(".gz"):
+        return None
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        lines = 0
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                lines += block.count(b"\n")
+        return max(lines - (fmt in ("csv", "tsv")), 0)
+    except Exception:
+        return None
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _write_part(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "parquet":
+        frame.to_parquet(tmp, index=False)
+    elif fmt == "jsonl":
+        tmp.write_text(frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) else "", encoding="utf-8")
+    else:
+        frame.to_csv(tmp, index=False, header=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    os.replace(tmp, path)
+
+
+def _write_stream(frame: pd.DataFrame, fmt: str, header: bool) -> None:
+    if fmt == "jsonl":
+        if len(frame):
+            sys.stdout.write(frame.to_json(orient="records", lines=True, force_ascii=False))
+    else:
+        frame.to_csv(sys.stdout, index=False, header=header, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    sys.stdout.flush()
+
+
+def _join_parts(parts: list[Path], columns: list[str], target: Path, fmt: str) -> None:
+    """Join part files into ``target`` through a temporary file and a rename."""
+    tmp = target.with_name(f".{target.name}.partial")
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = [pq.read_schema(p) for p in parts]
+        try:
+            schema = pa.unify_schemas(tables, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise InputError(f"a column changes type between rows, which Parquet cannot hold ({exc}); write JSONL or drop it", path=str(target)) from None
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for part in parts:
+                table = pq.read_table(part)
+                try:
+                    writer.write_table(table.cast(schema) if table.schema != schema else table)
+                except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+                    raise InputError(f"a column changes type between rows ({exc}); write JSONL or drop it", path=str(target)) from None
+    else:
+        with open(tmp, "wb") as out:
+            if fmt in ("csv", "tsv"):
+                header = io.StringIO()
+                csv.writer(header, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n").writerow(columns)
+                out.write(header.getvalue().encode("utf-8"))
+            for part in parts:
+                with open(part, "rb") as handle:
+                    shutil.copyfileobj(handle, out, 1 << 20)
+    os.replace(tmp, target)
+
+
+@dataclass
+class ScoreSummary:
+    """What a scoring run did."""
+
+    rows: int
+    scored: int
+    errors: int
+    seconds: float
+    renamed_columns: dict = field(default_factory=dict)
+    resumed_rows: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+    def __str__(self) -> str:
+        text = (
+            f"rows in {self.rows}, scored {self.scored}, errors {self.errors}, "
+            f"{self.seconds:.2f} s, {self.per_second:,.0f} passages/s"
+        )
+        if self.resumed_rows:
+            text += f" (resumed after {self.resumed_rows} rows done earlier)"
+        if self.renamed_columns:
+            text += "; input columns kept as " + ", ".join(f"{a} -> {b}" for a, b in self.renamed_columns.items())
+        return text
+
+
+class _Staging:
+    """The folder of finished parts beside the output, and the record of what they came from."""
+
+    def __init__(self, target: Path, fingerprint: dict):
+        self.folder = target.with_name(f".{target.name}.parts")
+        self.record = self.folder / "progress.json"
+        self.fingerprint = json.loads(json.dumps(fingerprint))  # as it will read back from the record
+        self.parts: list[dict] = []
+
+    def start(self, resume: bool) -> int:
+        """Prepare the folder; return the number of input rows already done."""
+        if resume and self.record.exists():
+            state = json.loads(self.record.read_text(encoding="utf-8"))
+            if state.get("fingerprint") != self.fingerprint:
+                changed = sorted(k for k in self.fingerprint if state.get("fingerprint", {}).get(k) != self.fingerprint[k])
+                raise InputError(
+                    f"cannot resume: {', '.join(changed)} changed since the interrupted run; run again without --resume",
+                    path=str(self.folder),
+                )
+            self.parts = [p for p in state["parts"] if (self.folder / p["file"]).exists()]
+            if len(self.parts) != len(state["parts"]):
+                raise InputError("cannot resume: part files are missing; run again without --resume", path=str(self.folder))
+            for stray in self.folder.iterdir():
+                if stray.name.endswith(".tmp"):
+                    stray.unlink()
+            return sum(p["input_rows"] for p in self.parts)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self._save()
+        return 0
+
+    def _save(self) -> None:
+        tmp = self.record.with_name("progress.json.tmp")
+        state = {"version": _STAGING_VERSION, "fingerprint": self.fingerprint, "parts": self.parts}
+        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        os.replace(tmp, self.record)
+
+    def add(self, frame: pd.DataFrame, fmt: str, input_rows: int, stats: dict) -> None:
+        name = f"part-{len(self.parts):06d}.{fmt}"
+        _write_part(frame, self.folder / name, fmt)
+        self.parts.append({"file": name, "input_rows": input_rows, **stats})
+        self._save()
+
+    def finish(self, target: Path, fmt: str, columns: list[str]) -> None:
+        _join_parts([self.folder / p["file"] for p in self.parts], columns, target, fmt)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def totals(self) -> tuple[int, int]:
+        return sum(p["scored"] for p in self.parts), sum(p["errors"] for p in self.parts)
+
+
+def _fingerprint(source: str, fmt: str, out_fmt: str, model: FramingModel, options: ScoreOptions, chunk_size: int) -> dict:
+    if source == "-":
+        return {"input": "-", "model_id": model.model_id}
+    try:
+        stat = os.stat(source)
+    except FileNotFoundError:
+        raise InputError("file not found", path=source) from None
+    return {
+        "input": os.path.abspath(source),
+        "input_size": stat.st_size,
+        "input_mtime_ns": stat.st_mtime_ns,
+        "formats": [fmt, out_fmt],
+        "model_id": model.model_id,
+        "options": asdict(options),
+        "chunk_size": chunk_size,
+    }
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """``None`` or a number below 1 means every core (``-1`` all, ``-2`` all but one, as in joblib)."""
+    cores = os.cpu_count() or 1
+    if jobs is None or jobs == 0:
+        return cores
+    if jobs < 0:
+        return max(cores + 1 + jobs, 1)
+    return jobs
+
+
+def score_file(
+    source: str,
+    target: str,
+    model: FramingModel,
+    options: ScoreOptions | None = None,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    jobs: int | None = None,
+    chunk_size: int = 10_000,
+    resume: bool = False,
+    progress: bool = False,
+    stop_after_chunks: int | None = None,
+) -> ScoreSummary:
+    """Score ``source`` into ``target``; see the module docstring.
+
+    ``stop_after_chunks`` ends the run early as an interruption would (the output
+    is not written; ``resume=True`` later finishes it). It exists for testing.
+    """
+    from .tables import table_format
+
+    options = options or ScoreOptions()
+    started = time.perf_counter()
+    fmt = table_format(source, input_format)
+    out_fmt = table_format(target, output_format)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    streaming = target == "-"
+    if streaming and out_fmt == "parquet":
+        raise InputError("Parquet cannot be written to standard output")
+    if resume and (streaming or source == "-"):
+        raise InputError("--resume needs a named input and output file, not -")
+    staging = None if streaming else _Staging(Path(target), _fingerprint(source, fmt, out_fmt, model, options, chunk_size))
+    if staging is not None and source != "-" and Path(source).resolve() == Path(target).resolve():
+        raise InputError("the output would overwrite the input; choose another output file", path=target)
+    skip = staging.start(resume) if staging else 0
+
+    jobs = resolve_jobs(jobs)
+    chunks = read_chunks(source, fmt, chunk_size)
+    pending: deque = deque()
+    carried: list[str] | None = None
+    columns_out: list[str] | None = None
+    renamed: dict = {}
+    rows_seen = 0
+    written_chunks = 0
+
+    def tasks():
+        nonlocal carried, rows_seen
+        for frame in chunks:
+            if carried is None:
+                carried = carried_columns(frame.columns, options, source)
+            elif fmt == "jsonl" and options.keep is None:
+                new = [c for c in frame.columns if c not in carried and c not in options.drop]
+                if new and out_fmt != "jsonl":
+                    raise InputError(
+                        f"column(s) {new} first appear after row {rows_seen}; a {out_fmt} output needs the same "
+                        "columns in every row: write JSONL, or name the columns to carry with --keep",
+                        path=source,
+                    )
+                carried = carried + new
+            start = rows_seen
+            rows_seen += len(frame)
+            if rows_seen <= skip:
+                continue
+            if start < skip:
+                frame = frame.iloc[skip - start :]
+            frame = frame.reindex(columns=list(dict.fromkeys([*carried, options.text_column])))
+            pending.append(frame)
+            yield frame[options.text_column].tolist()
+
+    def run_all():
+        if jobs == 1:
+            for texts in tasks():
+                yield score_texts(model, texts, options.explain, options.max_chars)
+        else:
+            from joblib import Parallel, delayed
+
+            parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+            yield from parallel(delayed(score_texts)(model, t, options.explain, options.max_chars) for t in tasks())
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=estimate_rows(source, fmt), initial=skip, unit=" passages", unit_scale=True, file=sys.stderr, dynamic_ncols=True)
+    scored = errors = 0
+    try:
+        for scores in run_all():
+            frame = pending.popleft()
+            table = attach_scores(frame, scores, carried)
+            renamed = table.attrs["renamed_columns"]
+            columns_out = list(table.columns)
+            n_errors = int((scores["status"] == "error").sum())
+            scored += len(table) - n_errors
+            errors += n_errors
+            if staging is None:
+                _write_stream(table, out_fmt, header=written_chunks == 0)
+            else:
+                staging.add(table, out_fmt, len(table), {"scored": len(table) - n_errors, "errors": n_errors})
+            written_chunks += 1
+            if bar is not None:
+                bar.update(len(table))
+            if stop_after_chunks is not None and written_chunks >= stop_after_chunks:
+                raise KeyboardInterrupt
+    except InputError:
+        if staging is not None:  # the input is broken: nothing to resume
+            shutil.rmtree(staging.folder, ignore_errors=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if staging is not None:
+        if columns_out is None:  # every chunk was done before a resume
+            empty = pd.DataFrame(columns=carried or [])
+            columns_out = list(attach_scores(empty, score_texts(model, [], options.explain), carried or []).columns)
+        staging.finish(Path(target), out_fmt, columns_out)
+        scored, errors = staging.totals()
+    return ScoreSummary(scored + errors, scored, errors, time.perf_counter() - started, renamed, skip)

@@ -263,7 +263,54 @@ def _jsonl_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
             yield pd.DataFrame.from_records(records)
 
 
-def _parquet_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+def _rechunk(batches, schema, chunk_size: int) -> Iterator["pa.Table"]:
+    """Tables of exactly ``chunk_size`` rows (the last may be shorter; one empty table when there is no row)."""
+    import pyarrow as pa
+
+    buffer, held, yielded = [], 0, False
+    for batch in batches:
+        buffer.append(batch)
+        held += batch.num_rows
+        while held >= chunk_size:
+            table = pa.Table.from_batches(buffer, schema=schema)
+            yield table.slice(0, chunk_size)
+            rest = table.slice(chunk_size)
+            buffer, held, yielded = rest.to_batches(), rest.num_rows, True
+    if held or not yielded:
+        yield pa.Table.from_batches(buffer, schema=schema)
+
+
+def _arrow_csv_chunks(path: str, sep: str, chunk_size: int, threads: bool = True) -> Iterator["pa.Table"]:
+    """CSV through pyarrow's streaming reader: every column as text, exactly as written."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 22, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                default_column_type=pa.string(), strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+        names = reader.schema.names
+        duplicated = sorted({c for c in names if names.count(c) > 1})
+        if duplicated:
+            raise InputError(f"the header names these columns more than once: {duplicated}", path=path, line=1)
+        yield from _rechunk(reader, reader.schema, chunk_size)
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        # pyarrow does not say which line is wrong: find it with the line-counting reader
+        for _ in _csv_chunks(path, sep, chunk_size):
+            pass
+        kind = "TSV" if sep == "\t" else "CSV"
+        raise InputError(f"cannot be read as {kind} ({exc})", path=path) from None
+
+
+def _parquet_chunks(path: str, chunk_size: int) -> Iterator["pa.Table"]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if path == "-":
@@ -274,26 +321,31 @@ def _parquet_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
         raise InputError("file not found", path=path) from None
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
         raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
-    if parquet.metadata.num_rows == 0:
-        yield parquet.schema_arrow.empty_table().to_pandas()
-        return
     done = 0
     try:
+        yielded = False
         for batch in parquet.iter_batches(batch_size=chunk_size):
             done += batch.num_rows
-            yield batch.to_pandas()
+            yielded = True
+            yield pa.Table.from_batches([batch])
+        if not yielded:
+            yield parquet.schema_arrow.empty_table()
     except Exception as exc:
         raise InputError(f"unreadable Parquet data ({exc})", path=path, row=done + 1) from None
 
 
-def read_chunks(path: str, fmt: str, chunk_size: int = 10_000) -> Iterator[pd.DataFrame]:
-    """Yield the input as DataFrames of at most ``chunk_size`` rows (one empty frame for an empty file).
+def read_chunks(path: str, fmt: str, chunk_size: int = 10_000, *, threads: bool = True) -> Iterator:
+    """Yield the input in chunks of at most ``chunk_size`` rows (one empty chunk for an empty file).
 
-    CSV and TSV values come back as strings, exactly as written; JSONL values keep
+    CSV/TSV files and Parquet come as pyarrow Tables (CSV values as text, exactly as
+    written); JSONL and standard input come as pandas DataFrames, JSONL values keeping
     their JSON types.
     """
     if fmt in ("csv", "tsv"):
-        return _csv_chunks(path, "\t" if fmt == "tsv" else ",", chunk_size)
+        sep = "\t" if fmt == "tsv" else ","
+        if path == "-":
+            return _csv_chunks(path, sep, chunk_size)
+        return _arrow_csv_chunks(path, sep, chunk_size, threads)
     if fmt == "jsonl":
         return _jsonl_chunks(path, chunk_size)
     if fmt == "parquet":
@@ -322,24 +374,79 @@ def estimate_rows(path: str, fmt: str) -> int | None:
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def _write_part(frame: pd.DataFrame, path: Path, fmt: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+def _is_arrow(chunk) -> bool:
+    return not isinstance(chunk, pd.DataFrame)
+
+
+def _chunk_columns(chunk) -> list[str]:
+    return list(chunk.column_names) if _is_arrow(chunk) else list(chunk.columns)
+
+
+def _arrow_output(table, scores: dict, carried: Sequence[str]):
+    """Carried Arrow columns (untouched) followed by the score columns, as one Arrow table."""
+    import pyarrow as pa
+
+    columns, names = [], []
+    for name in carried:
+        columns.append(table.column(name))
+        names.append(f"input_{name}" if name in scores else name)
+    for name, values in scores.items():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            columns.append(pa.array(values, from_pandas=True))  # NaN (unscored) becomes null
+        else:
+            columns.append(pa.array(list(values), type=pa.string()))
+        names.append(name)
+    return pa.table(columns, names=names)
+
+
+def _serialise(out, fmt: str, header: bool = False) -> bytes:
+    sep = "\t" if fmt == "tsv" else ","
+    if _is_arrow(out):
+        import pyarrow as pa
+
+        sink = pa.BufferOutputStream()
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(out, sink)
+        elif fmt in ("csv", "tsv"):
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(out, sink, pacsv.WriteOptions(include_header=header, delimiter=sep))
+        else:
+            return _serialise(out.to_pandas(), fmt, header)
+        return sink.getvalue().to_pybytes()
     if fmt == "parquet":
-        frame.to_parquet(tmp, index=False)
-    elif fmt == "jsonl":
-        tmp.write_text(frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) else "", encoding="utf-8")
-    else:
-        frame.to_csv(tmp, index=False, header=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    os.replace(tmp, path)
-
-
-def _write_stream(frame: pd.DataFrame, fmt: str, header: bool) -> None:
+        buffer = io.BytesIO()
+        out.to_parquet(buffer, index=False)
+        return buffer.getvalue()
     if fmt == "jsonl":
-        if len(frame):
-            sys.stdout.write(frame.to_json(orient="records", lines=True, force_ascii=False))
+        return out.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8") if len(out) else b""
+    return out.to_csv(index=False, header=header, sep=sep, lineterminator="\n").encode("utf-8")
+
+
+def _process_chunk(chunk, model: FramingModel, options: ScoreOptions, carried: list[str], fmt: str, part: str | None):
+    """Score one chunk and write its part file (or return its bytes): what a worker process runs."""
+    if _is_arrow(chunk):
+        texts = chunk.column(options.text_column).to_pylist()
     else:
-        frame.to_csv(sys.stdout, index=False, header=header, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    sys.stdout.flush()
+        texts = chunk[options.text_column].tolist()
+    scores = score_texts(model, texts, options.explain, options.max_chars)
+    out = _arrow_output(chunk, scores, carried) if _is_arrow(chunk) else attach_scores(chunk, scores, carried)
+    data = _serialise(out, fmt)
+    stats = {
+        "rows": len(texts),
+        "errors": int((scores["status"] == "error").sum()),
+        "columns": _chunk_columns(out),
+        "renamed": {c: f"input_{c}" for c in carried if c in scores},
+    }
+    if part is None:
+        return stats, data
+    tmp = part + ".tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, part)
+    return stats, None
 
 
 def _join_parts(parts: list[Path], columns: list[str], target: Path, fmt: str) -> None:
@@ -437,10 +544,13 @@ class _Staging:
         tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
         os.replace(tmp, self.record)
 
-    def add(self, frame: pd.DataFrame, fmt: str, input_rows: int, stats: dict) -> None:
-        name = f"part-{len(self.parts):06d}.{fmt}"
-        _write_part(frame, self.folder / name, fmt)
-        self.parts.append({"file": name, "input_rows": input_rows, **stats})
+    def part_path(self, index: int, fmt: str) -> str:
+        return str(self.folder / f"part-{index:06d}.{fmt}")
+
+    def add(self, index: int, fmt: str, stats: dict) -> None:
+        """Record a part a worker has written, in input order."""
+        name = Path(self.part_path(index, fmt)).name
+        self.parts.append({"file": name, "input_rows": stats["rows"], "scored": stats["rows"] - stats["errors"], "errors": stats["errors"]})
         self._save()
 
     def finish(self, target: Path, fmt: str, columns: list[str]) -> None:
@@ -467,6 +577,38 @@ def _fingerprint(source: str, fmt: str, out_fmt: str, model: FramingModel, optio
         "options": asdict(options),
         "chunk_size": chunk_size,
     }
+
+
+_WORKER_MODELS: dict[str, FramingModel] = {}
+
+
+def _worker_model(key: str, data: bytes) -> FramingModel:
+    model = _WORKER_MODELS.get(key)
+    if model is None:
+        import pickle
+
+        _WORKER_MODELS.clear()
+        model = _WORKER_MODELS[key] = pickle.loads(data)
+    return model
+
+
+class _SharedModel:
+    """A model that worker processes unpickle once and then reuse, warm caches included.
+
+    Every task still carries the pickled bytes (joblib ships arguments per task), but
+    a worker that has seen the same key returns the model it already holds.
+    """
+
+    def __init__(self, model: FramingModel):
+        import pickle
+        import uuid
+
+        self.model = model
+        self.key = uuid.uuid4().hex
+        self.data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __reduce__(self):
+        return _worker_model, (self.key, self.data)
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -517,21 +659,22 @@ def score_file(
     skip = staging.start(resume) if staging else 0
 
     jobs = resolve_jobs(jobs)
-    chunks = read_chunks(source, fmt, chunk_size)
-    pending: deque = deque()
+    # with worker processes on every core, a multi-threaded reader would only compete with them
+    chunks = read_chunks(source, fmt, chunk_size, threads=jobs == 1)
     carried: list[str] | None = None
     columns_out: list[str] | None = None
     renamed: dict = {}
     rows_seen = 0
-    written_chunks = 0
+    index = len(staging.parts) if staging else 0
 
     def tasks():
-        nonlocal carried, rows_seen
-        for frame in chunks:
+        nonlocal carried, rows_seen, index
+        for chunk in chunks:
+            names = _chunk_columns(chunk)
             if carried is None:
-                carried = carried_columns(frame.columns, options, source)
+                carried = carried_columns(names, options, source)
             elif fmt == "jsonl" and options.keep is None:
-                new = [c for c in frame.columns if c not in carried and c not in options.drop]
+                new = [c for c in names if c not in carried and c not in options.drop]
                 if new and out_fmt != "jsonl":
                     raise InputError(
                         f"column(s) {new} first appear after row {rows_seen}; a {out_fmt} output needs the same "
@@ -540,24 +683,27 @@ def score_file(
                     )
                 carried = carried + new
             start = rows_seen
-            rows_seen += len(frame)
-            if rows_seen <= skip:
+            rows_seen += len(chunk)
+            if rows_seen <= skip and len(chunk):
                 continue
             if start < skip:
-                frame = frame.iloc[skip - start :]
-            frame = frame.reindex(columns=list(dict.fromkeys([*carried, options.text_column])))
-            pending.append(frame)
-            yield frame[options.text_column].tolist()
+                chunk = chunk.slice(skip - start) if _is_arrow(chunk) else chunk.iloc[skip - start :]
+            if not _is_arrow(chunk):
+                chunk = chunk.reindex(columns=list(dict.fromkeys([*carried, options.text_column])))
+            part = staging.part_path(index, out_fmt) if staging else None
+            index += 1
+            yield chunk, list(carried), part
 
     def run_all():
         if jobs == 1:
-            for texts in tasks():
-                yield score_texts(model, texts, options.explain, options.max_chars)
+            for chunk, names, part in tasks():
+                yield _process_chunk(chunk, model, options, names, out_fmt, part)
         else:
             from joblib import Parallel, delayed
 
+            shared = _SharedModel(model)
             parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-            yield from parallel(delayed(score_texts)(model, t, options.explain, options.max_chars) for t in tasks())
+            yield from parallel(delayed(_process_chunk)(c, shared, options, n, out_fmt, p) for c, n, p in tasks())
 
     bar = None
     if progress:
@@ -565,22 +711,25 @@ def score_file(
 
         bar = tqdm(total=estimate_rows(source, fmt), initial=skip, unit=" passages", unit_scale=True, file=sys.stderr, dynamic_ncols=True)
     scored = errors = 0
+    written_chunks = 0
     try:
-        for scores in run_all():
-            frame = pending.popleft()
-            table = attach_scores(frame, scores, carried)
-            renamed = table.attrs["renamed_columns"]
-            columns_out = list(table.columns)
-            n_errors = int((scores["status"] == "error").sum())
-            scored += len(table) - n_errors
-            errors += n_errors
+        for stats, data in run_all():
+            renamed, columns_out = stats["renamed"], stats["columns"]
+            scored += stats["rows"] - stats["errors"]
+            errors += stats["errors"]
             if staging is None:
-                _write_stream(table, out_fmt, header=written_chunks == 0)
+                if written_chunks == 0 and out_fmt in ("csv", "tsv"):
+                    header = io.StringIO()
+                    csv.writer(header, delimiter="\t" if out_fmt == "tsv" else ",", lineterminator="\n").writerow(columns_out)
+                    sys.stdout.write(header.getvalue())
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
             else:
-                staging.add(table, out_fmt, len(table), {"scored": len(table) - n_errors, "errors": n_errors})
+                staging.add(len(staging.parts), out_fmt, stats)
             written_chunks += 1
             if bar is not None:
-                bar.update(len(table))
+                bar.update(stats["rows"])
             if stop_after_chunks is not None and written_chunks >= stop_after_chunks:
                 raise KeyboardInterrupt
     except InputError:
@@ -593,7 +742,7 @@ def score_file(
     if staging is not None:
         if columns_out is None:  # every chunk was done before a resume
             empty = pd.DataFrame(columns=carried or [])
-            columns_out = list(attach_scores(empty, score_texts(model, [], options.explain), carried or []).columns)
+            columns_out = _process_chunk(empty, model, options, carried or [], out_fmt, None)[0]["columns"]
         staging.finish(Path(target), out_fmt, columns_out)
         scored, errors = staging.totals()
     return ScoreSummary(scored + errors, scored, errors, time.perf_counter() - started, renamed, skip)

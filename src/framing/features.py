@@ -34,6 +34,48 @@ __all__ = ["FramingVectorizer"]
 _PUNCT_BIT, _NEG_BIT, _SHIFT = 1, 2, 2
 
 
+class _KeyTable:
+    """A read-only hash table from int64 keys to int32 values, looked up a whole array at a time.
+
+    Open addressing with linear probing and Fibonacci hashing, kept at most one-eighth
+    full, so most keys resolve in one vectorised probe.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        self.size = len(keys)
+        self.bits = max(10, int(np.ceil(np.log2(8 * max(len(keys), 1)))))
+        self.mask = (1 << self.bits) - 1
+        self.keys = np.full(1 << self.bits, -1, dtype=np.int64)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int32)
+        for key, value, slot in zip(keys.tolist(), values.tolist(), self._slots(keys).tolist()):
+            while self.keys[slot] != -1:
+                slot = (slot + 1) & self.mask
+            self.keys[slot], self.values[slot] = key, value
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            mixed = keys.astype(np.uint64) * self._MULTIPLIER
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, or -1 for keys not in the table."""
+        found = np.full(len(keys), -1, dtype=np.int32)
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        while pending.size:
+            seen = self.keys[slots]
+            hit = seen == keys[pending]
+            found[pending[hit]] = self.values[slots[hit]]
+            unresolved = ~hit & (seen != -1)
+            pending, slots = pending[unresolved], (slots[unresolved] + 1) & self.mask
+        return found
+
+
 class FramingVectorizer(TransformerMixin, BaseEstimator):
     """Tf-idf features of passages, the same as ``TfidfVectorizer(analyzer=analyze, sublinear_tf=True)``.
 
@@ -106,10 +148,8 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             else:
                 keys.append(codes[0] * width + codes[1])
                 columns.append(column)
-        order = np.argsort(keys)
         self.unigram_columns_ = unigram
-        self.bigram_keys_ = np.asarray(keys, dtype=np.int64)[order]
-        self.bigram_columns_ = np.asarray(columns, dtype=np.int32)[order]
+        self.bigram_table_ = _KeyTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int32))
         self._codes = {}
 
     def __getstate__(self):
@@ -175,14 +215,11 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         word_doc = np.repeat(np.arange(n_docs, dtype=np.int32), word_counts)
         unigram_cols = np.where(known, self.unigram_columns_[code], -1)
         rows, cols = [word_doc], [unigram_cols]
-        if self.ngram_max >= 2 and len(code) > 1 and len(self.bigram_keys_):
+        if self.ngram_max >= 2 and len(code) > 1 and len(self.bigram_table_):
             pair = known[:-1] & known[1:] & (word_doc[:-1] == word_doc[1:])
             key = code[:-1][pair].astype(np.int64) * self.width_ + code[1:][pair]
-            at = np.searchsorted(self.bigram_keys_, key)
-            np.minimum(at, len(self.bigram_keys_) - 1, out=at)
-            hit = self.bigram_keys_[at] == key
-            rows.append(word_doc[:-1][pair][hit])
-            cols.append(self.bigram_columns_[at[hit]])
+            rows.append(word_doc[:-1][pair])
+            cols.append(self.bigram_table_.lookup(key))
         rows = np.concatenate(rows)
         cols = np.concatenate(cols)
         keep = cols >= 0

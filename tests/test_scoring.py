@@ -176,3 +176,18 @@ def test_dask_engine_on_a_local_cluster_matches_the_local_engine(model, tmp_path
     assert distributed["label"].fillna("").tolist() == local["label"].fillna("").tolist()
     assert distributed["status"].tolist() == local["status"].tolist()
     pd.testing.assert_series_equal(distributed["hype_index"].reset_index(drop=True), local["hype_index"], check_names=False)
+
+
+def test_score_texts_marks_exactly_the_unusable_values(model):
+    import numpy as np
+
+    from framing.scoring import score_texts
+
+    values = ["A historic alliance!", np.str_("A routine plan."), "", "  \n", None, float("nan"), 7, "x" * 50]
+    scores = score_texts(model, values, max_chars=20)
+    assert scores["status"].tolist() == ["ok", "ok", "error", "error", "error", "error", "error", "error"]
+    assert scores["error"].tolist()[2:] == [
+        "empty text", "empty text", "missing text", "missing text", "text is a int, not a string",
+        "text has 50 characters, over the limit of 20",
+    ]
+    assert scores["label"][1] in model.labels and np.isnan(scores["hype_index"][2])

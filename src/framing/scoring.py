@@ -122,6 +122,7 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
     errors = [None] * n
     for i in np.flatnonzero(~good):
         errors[i] = _row_error(texts[i], max_chars)
+        good[i] = errors[i] is None  # e.g. a str subclass that is fine after all
     labels = np.full(n, None, dtype=object)
     proba = np.full((n, len(model.labels)), np.nan)
     if good.any():

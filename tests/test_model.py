@@ -2,7 +2,6 @@ import pickle
 
 import joblib
 import numpy as np
-import pandas as pd
 import pytest
 
 from framing.config import TrainingConfig

@@ -24,16 +24,18 @@ import os
 import shutil
 import sys
 import time
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
 from .model import FramingModel
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -43,7 +45,6 @@ __all__ = [
     "attach_scores",
     "read_chunks",
     "score_file",
-    "score_columns",
 ]
 
 #: Passages longer than this (in characters) are not scored by default.
@@ -90,12 +91,6 @@ class ScoreOptions:
             raise ValueError(f"the text column {self.text_column!r} cannot be dropped")
 
 
-def score_columns(model: FramingModel, explain: int = 0) -> list[str]:
-    """Names of the columns a scored table gains, in order."""
-    columns = ["label", *[f"p_{l}" for l in model.labels], model.index_name, "model_id", "status", "error"]
-    return columns + (["terms"] if explain else [])
-
-
 def _row_error(value, max_chars: int) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "missing text"
@@ -111,7 +106,8 @@ def _row_error(value, max_chars: int) -> str | None:
 def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> dict:
     """Score raw values; those that are not usable text get an error instead of a score.
 
-    Returns a dict of columns (numpy arrays or lists) keyed by :func:`score_columns`.
+    Returns a dict of columns (numpy arrays or lists): ``label``, ``p_<label>`` for each label, the
+    index, ``model_id``, ``status``, ``error`` and, with ``explain``, ``terms``.
     This is what worker processes run: it touches no file.
     """
     n = len(texts)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -14,7 +12,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["table_format", "read_table", "write_table", "iter_jsonl"]
+__all__ = ["table_format", "write_table", "iter_jsonl"]
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -87,61 +85,6 @@ def iter_jsonl(path: str | os.PathLike, data: bytes | None = None) -> Iterator[t
         if not isinstance(record, dict):
             raise InputError(f"line {number} is a JSON {type(record).__name__}, not an object", path=path, row=number)
         yield number, record
-
-
-def read_table(path: str | os.PathLike, fmt: str | None = None) -> pd.DataFrame:
-    """Read a whole table; every column comes back as read, with no row dropped.
-
-    Row numbers in errors count data rows from 1 (the header is not a row); for
-    JSONL they are line numbers.
-    """
-    path = str(path)
-    fmt = table_format(path, fmt)
-    if fmt == "parquet":
-        if path == "-":
-            raise InputError("Parquet cannot be read from standard input")
-        try:
-            return pd.read_parquet(path)
-        except FileNotFoundError:
-            raise InputError("file not found", path=path) from None
-        except Exception as exc:  # pyarrow raises several types for a broken file
-            raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
-    data = _read_bytes(path)
-    if fmt == "jsonl":
-        records = [record for _, record in iter_jsonl(path, data)]
-        return pd.DataFrame.from_records(records)
-    text = _decode(data, path, header_lines=1)
-    sep = "\t" if fmt == "tsv" else ","
-    return _read_delimited(text, sep, path)
-
-
-def _read_delimited(text: str, sep: str, path: str) -> pd.DataFrame:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError("the file is empty (no header row)", path=path) from None
-    except csv.Error as exc:
-        raise InputError(f"header row cannot be parsed ({exc})", path=path) from None
-    duplicated = sorted({c for c in header if header.count(c) > 1})
-    if duplicated:
-        raise InputError(f"header names these columns more than once: {duplicated}", path=path)
-    rows = []
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV ({exc})", path=path, row=len(rows) + 1) from None
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(
-                f"has {len(row)} fields but the header has {len(header)}", path=path, row=len(rows) + 1
-            )
-        rows.append(row)
-    return pd.DataFrame(rows, columns=header, dtype=object)
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> None:

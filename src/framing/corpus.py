@@ -81,7 +81,8 @@ def _read_records(path: Path) -> list[tuple[int, dict]]:
     try:
         return list(iter_jsonl(path))
     except InputError as exc:
-        raise CorpusError(exc.problem, path=exc.path, row=exc.row) from None
+        # a JSONL corpus has one record per line: its lines are its rows
+        raise CorpusError(exc.problem, path=exc.path, row=exc.line or exc.row) from None
 
 
 def load_corpus(path: str | os.PathLike, codebook: Codebook) -> pd.DataFrame:

@@ -16,7 +16,6 @@ stops the run with an error naming the file and the line.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import math
@@ -33,6 +32,7 @@ import pandas as pd
 
 from .errors import InputError
 from .model import FramingModel
+from .tables import decoded_lines, iter_jsonl, open_binary
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -178,40 +178,9 @@ def attach_scores(frame: pd.DataFrame, scores: dict, carried: Sequence[str]) -> 
 # -- reading ----------------------------------------------------------------------------------------
 
 
-def _open_binary(path: str):
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", path=path) from None
-    if path.lower().endswith(".gz"):
-        return gzip.GzipFile(fileobj=handle)
-    return handle
-
-
-def _decoded_lines(handle, path: str) -> Iterator[str]:
-    """Lines of a binary stream as text, naming the line of any byte that is not UTF-8."""
-    number = 0
-    try:
-        for number, raw in enumerate(handle, 1):
-            try:
-                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); re-save the file as UTF-8",
-                    path=path,
-                    line=number,
-                ) from None
-    except (OSError, EOFError) as exc:  # a truncated or corrupt gzip stream
-        raise InputError(f"cannot read further ({exc})", path=path, line=number + 1) from None
-
-
 def _csv_chunks(path: str, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
-    with _open_binary(path) as handle:
-        reader = csv.reader(_decoded_lines(handle, path), delimiter=sep, strict=True)
+    with open_binary(path) as handle:
+        reader = csv.reader(decoded_lines(handle, path), delimiter=sep, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -245,24 +214,15 @@ def _csv_chunks(path: str, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
 
 
 def _jsonl_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
-    with _open_binary(path) as handle:
-        records: list[dict] = []
-        yielded = False
-        for number, line in enumerate(_decoded_lines(handle, path), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
-            if not isinstance(record, dict):
-                raise InputError(f"a JSON {type(record).__name__}, not an object", path=path, line=number)
-            records.append(record)
-            if len(records) == chunk_size:
-                yield pd.DataFrame.from_records(records)
-                records, yielded = [], True
-        if records or not yielded:
+    records: list[dict] = []
+    yielded = False
+    for _, record in iter_jsonl(path):
+        records.append(record)
+        if len(records) == chunk_size:
             yield pd.DataFrame.from_records(records)
+            records, yielded = [], True
+    if records or not yielded:
+        yield pd.DataFrame.from_records(records)
 
 
 def _rechunk(batches, schema, chunk_size: int) -> Iterator["pa.Table"]:

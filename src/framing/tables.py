@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["table_format", "write_table", "iter_jsonl"]
+__all__ = ["table_format", "write_table", "iter_jsonl", "open_binary", "decoded_lines"]
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -37,54 +38,59 @@ def table_format(path: str | os.PathLike, explicit: str | None = None) -> str:
     )
 
 
-def _read_bytes(path: str) -> bytes:
+def open_binary(path: str):
+    """A binary stream of a file (``-`` for standard input; ``.gz`` decompressed on the fly)."""
     if path == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", path=path) from None
     if path.lower().endswith(".gz"):
-        import gzip
-
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"not a readable gzip file ({exc})", path=path) from None
-    return data
+        return gzip.GzipFile(fileobj=handle)
+    return handle
 
 
-def _decode(data: bytes, path: str, *, header_lines: int = 0) -> str:
-    """Decode UTF-8 (a BOM is allowed), naming the row of the first bad byte."""
+def decoded_lines(handle, path: str) -> Iterator[str]:
+    """Lines of a binary stream as text, naming the line of any byte that is not UTF-8."""
+    number = 0
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} cannot be decoded; "
-            "re-save the file as UTF-8",
-            path=path,
-            row=line - header_lines if line > header_lines else None,
-        ) from None
+        for number, raw in enumerate(handle, 1):
+            try:
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); re-save the file as UTF-8",
+                    path=path,
+                    line=number,
+                ) from None
+    except (OSError, EOFError) as exc:  # a truncated or corrupt gzip stream
+        raise InputError(f"cannot read further ({exc})", path=path, line=number + 1) from None
 
 
-def iter_jsonl(path: str | os.PathLike, data: bytes | None = None) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` for each non-blank line of a JSON Lines file."""
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, record)`` for each non-blank line of a JSON Lines file, streaming.
+
+    Raises
+    ------
+    InputError
+        Naming the file and line of bytes that are not UTF-8, of a line that is not
+        JSON, or of a JSON value that is not an object.
+    """
     path = str(path)
-    text = _decode(_read_bytes(path) if data is None else data, path)
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {number} is not valid JSON ({exc.msg}, column {exc.colno})", path=path, row=number) from None
-        if not isinstance(record, dict):
-            raise InputError(f"line {number} is a JSON {type(record).__name__}, not an object", path=path, row=number)
-        yield number, record
+    with open_binary(path) as handle:
+        for number, line in enumerate(decoded_lines(handle, path), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
+            if not isinstance(record, dict):
+                raise InputError(f"a JSON {type(record).__name__}, not an object", path=path, line=number)
+            yield number, record
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> None:
@@ -104,7 +110,6 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = 
     else:
         data = _serialise(frame, fmt).encode("utf-8")
         if path.lower().endswith(".gz"):
-            import gzip
 
             data = gzip.compress(data)
         tmp.write_bytes(data)

@@ -61,7 +61,13 @@ def test_every_format_round_trips_every_row(model, table, tmp_path, source, targ
     assert not list(tmp_path.glob(".*"))  # no staging or partial files left
 
 
-def test_order_is_kept_with_two_processes(model, tmp_path):
+@pytest.mark.parametrize("fork", [True, False], ids=["forked workers", "loky workers"])
+def test_order_is_kept_with_two_processes(model, tmp_path, monkeypatch, fork):
+    from framing import scoring
+
+    if fork and not scoring._can_fork():
+        pytest.skip("this platform cannot fork worker processes")
+    monkeypatch.setattr(scoring, "_can_fork", lambda: fork)
     frame = pd.DataFrame({"id": range(500), "text": [TEXTS[i % 8] + f" #{i}" for i in range(500)]})
     write(frame, tmp_path / "in.csv")
     score_file(str(tmp_path / "in.csv"), str(tmp_path / "two.csv"), model, jobs=2, chunk_size=37)

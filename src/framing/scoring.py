@@ -542,6 +542,18 @@ def _fingerprint(source: str, fmt: str, out_fmt: str, model: FramingModel, optio
 
 
 _WORKER_MODELS: dict[str, FramingModel] = {}
+_FORKED: dict[str, FramingModel] = {}
+
+
+def _can_fork() -> bool:
+    """True where worker processes can be forked from this one (Linux, fork start method)."""
+    import multiprocessing
+
+    return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+
+
+def _process_forked(chunk, options, carried, fmt, part):
+    return _process_chunk(chunk, _FORKED["model"], options, carried, fmt, part)
 
 
 def _worker_model(key: str, data: bytes) -> FramingModel:
@@ -660,6 +672,25 @@ def score_file(
         if jobs == 1:
             for chunk, names, part in tasks():
                 yield _process_chunk(chunk, model, options, names, out_fmt, part)
+        elif _can_fork():
+            # Forked workers start with this process's modules and model already loaded:
+            # no imports, no unpickling, nothing shipped per chunk but the chunk itself.
+            from joblib import Parallel, delayed
+
+            _FORKED["model"] = model
+            try:
+                # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
+                with Parallel(n_jobs=jobs, backend="multiprocessing") as parallel:
+                    window = []
+                    for task in tasks():
+                        window.append(task)
+                        if len(window) == 4 * jobs:
+                            yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
+                            window = []
+                    if window:
+                        yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
+            finally:
+                _FORKED.clear()
         else:
             from joblib import Parallel, delayed
 

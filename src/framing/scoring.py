@@ -684,7 +684,7 @@ def score_file(
                     window = []
                     for task in tasks():
                         window.append(task)
-                        if len(window) == 4 * jobs:
+                        if len(window) == 8 * jobs:
                             yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
                             window = []
                     if window:

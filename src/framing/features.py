@@ -32,6 +32,8 @@ from .text import NEG_SUFFIX, _TOKENIZER, _is_negation, _is_punct, analyze, stem
 __all__ = ["FramingVectorizer"]
 
 _PUNCT_BIT, _NEG_BIT, _SHIFT = 1, 2, 2
+#: Distinct surface tokens remembered (those of the training passages are saved with the model).
+_CACHE_LIMIT = 1_000_000
 
 
 class _KeyTable:
@@ -106,10 +108,13 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         )
 
     def fit(self, X, y=None):
-        self.tfidf_ = self._reference().fit(list(X))
+        X = list(X)
+        self.tfidf_ = self._reference().fit(X)
         self.vocabulary_ = self.tfidf_.vocabulary_
         self.idf_ = self.tfidf_.idf_.astype(np.float32)
         self._compile()
+        if self.fast_:
+            self.counts(X)  # resolve the training passages' tokens now: a saved model starts warm
         return self
 
     def fit_transform(self, X, y=None):
@@ -152,14 +157,9 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         self.bigram_table_ = _KeyTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int32))
         self._codes = {}
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_codes", None)  # the surface-token cache is rebuilt on demand
-        return state
-
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._codes = {}
+        self._codes = state.get("_codes", {})
 
     def _code(self, token: str) -> int:
         """One integer per surface token: stem id, negation-word bit, punctuation bit."""
@@ -168,7 +168,7 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         else:
             sid = self.stems_.get(stem(token), self.oov_)
             code = (sid << _SHIFT) | (_NEG_BIT if self.negation and _is_negation(token) else 0)
-        if len(self._codes) < 2_000_000:
+        if len(self._codes) < _CACHE_LIMIT:
             self._codes[token] = code
         return code
 

@@ -552,6 +552,52 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
 
 
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _read_ahead(iterator, depth: int):
+    """Yield the items of ``iterator``, produced up to ``depth`` items ahead in a background thread."""
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fill():
+        try:
+            for item in iterator:
+                if not put(item):
+                    return
+            put(end)
+        except BaseException as error:  # handed to the consumer, raised there
+            put(_Failed(error))
+
+    thread = threading.Thread(target=fill, name="framing-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is end:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()  # the thread stops at its next hand-over; it is a daemon, so nothing waits for it
+
+
 def _process_forked(chunk, options, carried, fmt, part):
     return _process_chunk(chunk, _FORKED["model"], options, carried, fmt, part)
 
@@ -682,9 +728,10 @@ def score_file(
                 # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
                 with Parallel(n_jobs=jobs, backend="multiprocessing") as parallel:
                     window = []
-                    for task in tasks():
+                    # read ahead in a thread (started after the fork), so workers never wait for the reader
+                    for task in _read_ahead(tasks(), 8 * jobs):
                         window.append(task)
-                        if len(window) == 8 * jobs:
+                        if len(window) == 16 * jobs:
                             yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
                             window = []
                     if window:

@@ -726,7 +726,7 @@ def score_file(
             _FORKED["model"] = model
             try:
                 # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
-                with Parallel(n_jobs=jobs, backend="multiprocessing") as parallel:
+                with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as parallel:
                     window = []
                     # read ahead in a thread (started after the fork), so workers never wait for the reader
                     for task in _read_ahead(tasks(), 8 * jobs):

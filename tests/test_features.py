@@ -49,3 +49,11 @@ def test_pickles_with_the_training_tokens_resolved(fitted):
     assert again._codes == vectorizer._codes
     assert (again.transform(texts[:50]) != vectorizer.transform(texts[:50])).nnz == 0
     assert np.array_equal(again.get_feature_names_out(), vectorizer.get_feature_names_out())
+
+
+def test_a_separator_character_inside_a_passage_changes_nothing(fitted):
+    vectorizer, _ = fitted
+    texts = ["not\x00 an alliance", "a plan\x00\x00", "", "\x00", "no\x00alliance"]
+    assert same(vectorizer, texts)
+    assert same(vectorizer, ["", "", "not an alliance"])
+    assert vectorizer.transform([]).shape == (0, len(vectorizer.vocabulary_))

@@ -197,3 +197,18 @@ def test_score_texts_marks_exactly_the_unusable_values(model):
         "text has 50 characters, over the limit of 20",
     ]
     assert scores["label"][1] in model.labels and np.isnan(scores["hype_index"][2])
+
+
+def test_dask_dataset_naming(tmp_path):
+    from framing.distributed import dataset_format
+
+    assert dataset_format("s3://bucket/news/*.parquet") == ("parquet", ["s3://bucket/news/*.parquet"])
+    with pytest.raises(InputError, match="by extension"):
+        dataset_format("s3://bucket/news/")
+    (tmp_path / "a.csv").write_text("text\nx\n")
+    (tmp_path / "b.parquet").write_bytes(b"")
+    with pytest.raises(InputError, match="only .parquet or only .csv"):
+        dataset_format(str(tmp_path))
+    assert dataset_format(str(tmp_path / "*.csv")) == ("csv", [str(tmp_path / "a.csv")])
+    with pytest.raises(InputError, match="no input files"):
+        dataset_format(str(tmp_path / "none-*.parquet"))

@@ -25,7 +25,15 @@ __all__ = ["score_dataset", "dataset_format"]
 
 
 def dataset_format(source: str) -> tuple[str, list[str]]:
-    """``(format, files)`` of a dataset given as a file, a folder or a glob."""
+    """``(format, files)`` of a dataset given as a file, a folder or a glob.
+
+    A URL (``s3://…``, ``gs://…``) is handed to Dask as it is; its format comes from its ending.
+    """
+    if "://" in source:
+        for ending, kind in ((".parquet", "parquet"), (".csv", "csv"), (".csv.gz", "csv")):
+            if source.rstrip("/").endswith(ending):
+                return kind, [source]
+        raise InputError("a remote dataset must name its files by extension, e.g. s3://bucket/news/*.parquet", path=source)
     path = Path(source)
     if path.is_dir():
         files = sorted(str(p) for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
@@ -67,9 +75,10 @@ def score_dataset(
     options = options or ScoreOptions()
     started = time.perf_counter()
     fmt, files = dataset_format(source)
+    remote = "://" in target
     if target == "-" or Path(target).suffix in (".csv", ".jsonl", ".tsv"):
         raise InputError("the Dask engine writes a folder of Parquet files; give a folder name as output", path=target)
-    if Path(target).exists():
+    if not remote and Path(target).exists():
         raise InputError("the output exists already; remove it or choose another folder", path=target)
     if fmt == "parquet":
         frame = dd.read_parquet(files)
@@ -86,15 +95,19 @@ def score_dataset(
         cluster = LocalCluster(n_workers=resolve_jobs(jobs), threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        tmp = Path(target).with_name(f".{Path(target).name}.partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        scored.to_parquet(str(tmp), write_index=False)
-        counts = dd.read_parquet(str(tmp), columns=["status"])["status"].value_counts().compute()
+        if remote:  # object storage has no rename: write in place
+            scored.to_parquet(target, write_index=False)
+            counts = dd.read_parquet(target, columns=["status"])["status"].value_counts().compute()
+        else:  # a local or shared file system: write under a temporary name, rename when complete
+            tmp = Path(target).with_name(f".{Path(target).name}.partial")
+            shutil.rmtree(tmp, ignore_errors=True)
+            scored.to_parquet(str(tmp), write_index=False)
+            counts = pd.read_parquet(tmp, columns=["status"])["status"].value_counts()
+            os.replace(tmp, target)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    os.replace(tmp, target)
     errors = int(counts.get("error", 0))
     ok = int(counts.get("ok", 0))
     return ScoreSummary(ok + errors, ok, errors, time.perf_counter() - started, meta.attrs.get("renamed_columns", {}))

@@ -18,7 +18,7 @@ For n-grams longer than two it falls back to the reference analyzer.
 from __future__ import annotations
 
 from functools import partial
-from itertools import chain, repeat
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +32,9 @@ from .text import NEG_SUFFIX, _TOKENIZER, _is_negation, _is_punct, analyze, stem
 __all__ = ["FramingVectorizer"]
 
 _PUNCT_BIT, _NEG_BIT, _SHIFT = 1, 2, 2
+#: Joins the passages of a batch; its code (punctuation and negation bits, which no token has
+#: together) marks where one passage ends.
+_SEPARATOR, _SEPARATOR_CODE = "\x00", _PUNCT_BIT | _NEG_BIT
 #: Distinct surface tokens remembered (those of the training passages are saved with the model).
 _CACHE_LIMIT = 1_000_000
 
@@ -163,6 +166,8 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
 
     def _code(self, token: str) -> int:
         """One integer per surface token: stem id, negation-word bit, punctuation bit."""
+        if token == _SEPARATOR:
+            return _SEPARATOR_CODE
         if _is_punct(token):
             code = _PUNCT_BIT
         else:
@@ -178,41 +183,39 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         docs = list(X)
         if not self.fast_:
             return self._slow_counts(docs)
-        tokenize = _TOKENIZER.tokenize
-        per_doc = [tokenize(text.lower()) for text in docs]
-        lengths = np.fromiter(map(len, per_doc), dtype=np.int32, count=len(per_doc))
-        tokens = list(chain.from_iterable(per_doc))
+        # One tokenizer pass over the whole batch, passages joined by a separator character
+        # (a separator inside a passage becomes another punctuation mark, which analyzes the same).
+        n_docs = len(docs)
+        joined = _SEPARATOR.join(docs)
+        if joined.count(_SEPARATOR) != max(n_docs - 1, 0):
+            joined = _SEPARATOR.join(text.replace(_SEPARATOR, "\x01") for text in docs)
+        tokens = _TOKENIZER.tokenize(joined.lower())
         cache = self._codes
         codes = np.fromiter(map(cache.get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
         for i in np.flatnonzero(codes < 0):
             codes[i] = self._code(tokens[i])
-        n_docs, n_tokens = len(docs), len(tokens)
-        ends = np.cumsum(lengths, dtype=np.int64)
-        # A document boundary behaves like punctuation: it ends a negation scope and splits bigrams.
+        n_tokens = len(tokens)
+        token_doc = np.cumsum(codes == _SEPARATOR_CODE, dtype=np.int32)
+        # separators count as punctuation: they end a negation scope and split bigrams
         punct = (codes & _PUNCT_BIT).astype(bool)
         sid = codes >> _SHIFT
         code = 2 * sid
         if self.negation and n_tokens:
-            first = np.zeros(n_tokens + 1, dtype=bool)
-            first[ends[:-1]] = True  # first token of every document but the first
-            neg_positions = np.flatnonzero(codes & _NEG_BIT)
+            neg_word = (codes & (_NEG_BIT | _PUNCT_BIT)) == _NEG_BIT  # negation words, not separators
+            neg_positions = np.flatnonzero(neg_word)
             alive = np.ones(len(neg_positions), dtype=bool)
-            neg_word = (codes & _NEG_BIT).astype(bool)
             for step in range(1, self.scope + 1):
                 at = neg_positions + step
                 inside = at < n_tokens
                 if not inside.all():
                     at, neg_positions, alive = at[inside], neg_positions[inside], alive[inside]
-                alive &= ~punct[at] & ~first[at]
+                alive &= ~punct[at]
                 marked = at[alive & ~neg_word[at]]
                 code[marked] |= 1
         words = ~punct
         code = code[words]
         known = sid[words] != self.oov_
-        # document of each word, for the rows of the matrix
-        words_before = np.concatenate(([0], np.cumsum(words, dtype=np.int64)))
-        word_counts = np.diff(words_before[np.concatenate(([0], ends))])
-        word_doc = np.repeat(np.arange(n_docs, dtype=np.int32), word_counts)
+        word_doc = token_doc[words]  # the document of each word: the rows of the matrix
         unigram_cols = np.where(known, self.unigram_columns_[code], -1)
         rows, cols = [word_doc], [unigram_cols]
         if self.ngram_max >= 2 and len(code) > 1 and len(self.bigram_table_):
@@ -242,4 +245,4 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
         matrix.data *= self.idf_[matrix.indices]
-        return normalize(matrix, copy=False)
+        return normalize(matrix, copy=False) if matrix.shape[0] else matrix

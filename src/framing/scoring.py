@@ -727,11 +727,12 @@ def score_file(
             try:
                 # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
                 with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as parallel:
-                    window = []
+                    window, size = [], jobs  # a first small window gets every worker going at once
                     # read ahead in a thread (started after the fork), so workers never wait for the reader
                     for task in _read_ahead(tasks(), 8 * jobs):
                         window.append(task)
-                        if len(window) == 16 * jobs:
+                        if len(window) == size:
+                            size = 16 * jobs
                             yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
                             window = []
                     if window:

@@ -11,7 +11,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["wilson_interval", "label_shares"]
+__all__ = [
+    "wilson_interval",
+    "label_shares",
+    "frame_shares",
+    "label_association",
+    "holm",
+    "pairwise_shares",
+    "log_odds_dirichlet",
+    "distinctive_terms",
+    "keyword_in_context",
+]
 
 
 def wilson_interval(successes: np.ndarray, totals: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -50,3 +60,219 @@ def label_shares(
     long["share"] = np.where(long["n"] > 0, long["count"] / long["n"].where(long["n"] > 0, 1), np.nan)
     long["low"], long["high"] = wilson_interval(long["count"], long["n"], confidence)
     return long
+
+
+def _cluster_bootstrap_means(values: np.ndarray, clusters: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap distribution of the column means of ``values``, resampling whole clusters.
+
+    ``values`` has one row per passage; passages of one cluster (an article, an
+    outlet) are drawn together, because they are not independent of each other.
+    """
+    codes, inverse = np.unique(clusters, return_inverse=True)
+    k = len(codes)
+    sums = np.zeros((k, values.shape[1]))
+    np.add.at(sums, inverse, values)
+    sizes = np.bincount(inverse, minlength=k).astype(float)
+    means = []
+    batch = max(1, min(n_boot, 5_000_000 // max(k, 1)))  # bounded memory: batch × clusters weights
+    for start in range(0, n_boot, batch):
+        # how often each cluster is drawn, in each of this batch's resamples
+        weights = rng.multinomial(k, np.full(k, 1.0 / k), size=min(batch, n_boot - start)).astype(float)
+        means.append((weights @ sums) / (weights @ sizes)[:, None])
+    return np.vstack(means)
+
+
+def frame_shares(
+    scored: pd.DataFrame,
+    labels: Sequence[str],
+    *,
+    group: str = "source_type",
+    cluster: str | None = None,
+    index: str | None = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    min_n: int = 10,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Frame shares per group, from calibrated probabilities and from hard labels, with bootstrap intervals.
+
+    The probabilistic share of a label is the mean of its ``p_<label>`` column
+    (probabilistic classify-and-count); the hard share is the fraction of passages
+    labelled with it. Intervals are percentile intervals of a bootstrap that resamples
+    whole ``cluster`` units (articles, outlets) when that column is given, passages
+    otherwise. Groups with fewer than ``min_n`` passages are marked ``too_small``.
+
+    Returns one row per (group, label): ``n``, ``share``, ``low``, ``high``,
+    ``hard_share``, ``hard_low``, ``hard_high``, ``too_small``; with ``index`` (a column
+    such as ``hype_index``) also ``index_mean``, ``index_low``, ``index_high`` per group.
+    """
+    labels = list(labels)
+    rng = np.random.default_rng(seed)
+    alpha = (1 - confidence) / 2
+    rows = []
+    scored = scored[scored["label"].notna()] if "label" in scored.columns else scored
+    for name, part in scored.groupby(group, sort=True):
+        proba = part[[f"p_{l}" for l in labels]].to_numpy(dtype=float)
+        hard = (part["label"].to_numpy(dtype=object)[:, None] == np.asarray(labels, dtype=object)[None, :]).astype(float)
+        columns = [proba, hard]
+        if index:
+            columns.append(part[[index]].to_numpy(dtype=float))
+        values = np.hstack(columns)
+        clusters = part[cluster].to_numpy(dtype=object) if cluster else np.arange(len(part))
+        boot = _cluster_bootstrap_means(values, clusters.astype(str), n_boot, rng)
+        low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        means = values.mean(axis=0)
+        k = len(labels)
+        for j, label in enumerate(labels):
+            row = {
+                group: name,
+                "label": label,
+                "n": len(part),
+                "clusters": len(np.unique(clusters)),
+                "share": means[j],
+                "low": min(low[j], means[j]),
+                "high": max(high[j], means[j]),
+                "hard_share": means[k + j],
+                "hard_low": min(low[k + j], means[k + j]),
+                "hard_high": max(high[k + j], means[k + j]),
+                "too_small": len(part) < min_n,
+            }
+            if index:
+                row.update(index_mean=means[-1], index_low=min(low[-1], means[-1]), index_high=max(high[-1], means[-1]))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def label_association(scored: pd.DataFrame, labels: Sequence[str], *, group: str = "source_type", min_n: int = 10) -> dict:
+    """Are labels distributed differently across groups? Chi-square test and Cramér's V.
+
+    Groups with fewer than ``min_n`` passages are left out (and listed), and so are
+    labels no remaining passage has.
+    """
+    from scipy.stats import chi2_contingency
+
+    table = pd.crosstab(scored[group], scored["label"]).reindex(columns=list(labels), fill_value=0)
+    small = sorted(table.index[table.sum(axis=1) < min_n].tolist())
+    table = table.drop(index=small)
+    table = table.loc[:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return {"testable": False, "too_small": small, "groups": table.index.tolist()}
+    chi2, p, dof, _ = chi2_contingency(table.to_numpy())
+    n = table.to_numpy().sum()
+    cramers_v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
+    return {"testable": True, "chi2": float(chi2), "dof": int(dof), "p_value": float(p), "cramers_v": cramers_v,
+            "n": int(n), "groups": table.index.tolist(), "too_small": small}
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values (same order as given)."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (m - rank) * p[i])
+        adjusted[i] = min(running, 1.0)
+    return adjusted
+
+
+def pairwise_shares(
+    scored: pd.DataFrame, label: str, *, group: str = "source_type", min_n: int = 10
+) -> pd.DataFrame:
+    """For every pair of groups, is the share of ``label`` different? Two-sided Fisher exact tests, Holm-corrected."""
+    from itertools import combinations
+
+    from scipy.stats import fisher_exact
+
+    counts = scored.groupby(group)["label"].agg(n="size", k=lambda s: int((s == label).sum()))
+    eligible = counts[counts["n"] >= min_n]
+    rows = []
+    for a, b in combinations(eligible.index.tolist(), 2):
+        ka, na, kb, nb = eligible.loc[a, "k"], eligible.loc[a, "n"], eligible.loc[b, "k"], eligible.loc[b, "n"]
+        _, p = fisher_exact([[ka, na - ka], [kb, nb - kb]])
+        rows.append({"a": a, "b": b, "share_a": ka / na, "share_b": kb / nb, "difference": ka / na - kb / nb, "p_value": p})
+    out = pd.DataFrame(rows, columns=["a", "b", "share_a", "share_b", "difference", "p_value"])
+    out["p_holm"] = holm(out["p_value"]) if len(out) else []
+    return out
+
+
+def log_odds_dirichlet(counts_group: np.ndarray, counts_rest: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Log-odds ratio of each word, one group against the rest, with an informative Dirichlet prior.
+
+    Monroe, Colaresi & Quinn (2008), "Fightin' Words", eq. 16–22: returns ``(delta, z)``
+    where ``delta`` is the prior-smoothed log-odds difference and ``z`` its z-score.
+    """
+    counts_group = np.asarray(counts_group, dtype=float)
+    counts_rest = np.asarray(counts_rest, dtype=float)
+    prior = np.asarray(prior, dtype=float)
+    a0 = prior.sum()
+    n_group, n_rest = counts_group.sum(), counts_rest.sum()
+    group_odds = np.log(counts_group + prior) - np.log(n_group + a0 - counts_group - prior)
+    rest_odds = np.log(counts_rest + prior) - np.log(n_rest + a0 - counts_rest - prior)
+    delta = group_odds - rest_odds
+    variance = 1.0 / (counts_group + prior) + 1.0 / (counts_rest + prior)
+    return delta, delta / np.sqrt(variance)
+
+
+def distinctive_terms(
+    texts: Sequence[str],
+    groups: Sequence[str],
+    *,
+    top: int = 15,
+    prior_strength: float | None = None,
+    min_count: int = 3,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """The words that set each group apart from all the others.
+
+    For each group against the rest: the log-odds ratio with an informative Dirichlet
+    prior (the corpus-wide word frequencies scaled to ``prior_strength`` pseudo-counts;
+    by default a tenth of the corpus's word count, so the shrinkage does not depend on size),
+    its z-score, a two-sided p-value and the Benjamini–Hochberg adjusted value over all
+    words of that comparison. Returns the ``top`` words per group by z-score, with
+    ``significant`` = adjusted p below ``alpha``. Works for any number of groups.
+    """
+    from scipy.stats import false_discovery_control
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    from .text import tokenize
+
+    vectorizer = CountVectorizer(
+        tokenizer=tokenize, token_pattern=None, lowercase=False, stop_words=sorted(ENGLISH_STOP_WORDS), min_df=1
+    )
+    matrix = vectorizer.fit_transform(list(texts)).tocsr()
+    vocabulary = vectorizer.get_feature_names_out()
+    keep = np.array([w.isalpha() and len(w) > 1 for w in vocabulary]) & (np.asarray(matrix.sum(axis=0)).ravel() >= min_count)
+    matrix, vocabulary = matrix[:, keep], vocabulary[keep]
+    total = np.asarray(matrix.sum(axis=0)).ravel()
+    strength = prior_strength if prior_strength is not None else 0.1 * total.sum()
+    prior = strength * total / max(total.sum(), 1)
+    groups = np.asarray(list(groups), dtype=object)
+    rows = []
+    for name in sorted(set(groups)):
+        mask = groups == name
+        in_group = np.asarray(matrix[mask].sum(axis=0)).ravel()
+        delta, z = log_odds_dirichlet(in_group, total - in_group, prior)
+        p = 2 * norm.sf(np.abs(z))
+        adjusted = false_discovery_control(p) if len(p) else p
+        for j in np.argsort(-z)[:top]:
+            rows.append({"group": name, "term": vocabulary[j], "count": int(in_group[j]), "log_odds": float(delta[j]),
+                         "z": float(z[j]), "p_value": float(p[j]), "p_bh": float(adjusted[j]),
+                         "significant": bool(adjusted[j] < alpha and z[j] > 0)})
+    return pd.DataFrame(rows)
+
+
+def keyword_in_context(texts: Sequence[str], term: str, *, width: int = 40, limit: int = 5) -> list[str]:
+    """Snippets of the passages that use ``term`` (case-insensitive, whole words), with the term in context."""
+    import re
+
+    pattern = re.compile(rf"(?i)\b{re.escape(term)}\b")
+    snippets = []
+    for text in texts:
+        for match in pattern.finditer(text):
+            start, end = max(match.start() - width, 0), min(match.end() + width, len(text))
+            snippets.append(("…" if start else "") + text[start:end] + ("…" if end < len(text) else ""))
+            if len(snippets) == limit:
+                return snippets
+    return snippets

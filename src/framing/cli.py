@@ -65,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
+    p = sub.add_parser("compare", help="compare source types (or other groups) of a scored file: shares, tests, terms, claims")
+    p.add_argument("input", help="a scored file (from framing score)")
+    p.add_argument("-o", "--output", required=True, help="report file: .html, .md or .json")
+    p.add_argument("--group", default="source_type", help="column to compare by (default: source_type; also outlet, story, speaker, ...)")
+    p.add_argument("--cluster", help="column of the unit passages share, e.g. an article id: the bootstrap resamples whole units")
+    p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small")
+    p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
+
     p = sub.add_parser("predict", help="score one or more passages given on the command line")
     paths(p, corpus=False)
     p.add_argument("texts", nargs="+", metavar="TEXT")
@@ -165,6 +174,17 @@ def _score(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from . import service
+
+    result = service.compare_file(args.input, args.output, group=args.group, cluster=args.cluster, n_boot=args.boot,
+                                  min_n=args.min_n, input_format=args.input_format)
+    for sentence in result["summary"]:
+        print(sentence)
+    print(f"report written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def _predict(args) -> int:
     from . import service
 
@@ -234,6 +254,7 @@ _COMMANDS = {
     "evaluate": _evaluate,
     "score": _score,
     "predict": _predict,
+    "compare": _compare,
     "models": _models,
     "dashboard": _dashboard,
 }

@@ -21,6 +21,7 @@ __all__ = [
     "log_odds_dirichlet",
     "distinctive_terms",
     "keyword_in_context",
+    "align_claims",
 ]
 
 
@@ -276,3 +277,74 @@ def keyword_in_context(texts: Sequence[str], term: str, *, width: int = 40, limi
             if len(snippets) == limit:
                 return snippets
     return snippets
+
+
+def align_claims(
+    scored: pd.DataFrame,
+    *,
+    index: str = "hype_index",
+    story: str = "story",
+    group: str = "source_type",
+    retellers: Sequence[str] = ("tabloid", "media"),
+    reference: str = "official",
+    threshold: float = 0.1,
+    margin: float = 0.25,
+) -> pd.DataFrame:
+    """Pair each retelling passage with the reference statement it most likely retells, and compare their framing.
+
+    Within each story, every passage of a ``retellers`` group is matched to the
+    ``reference`` passage (officials by default) with the highest TF-IDF cosine
+    similarity over stemmed words; pairs below ``threshold`` are not reported. The
+    verdict compares the two passages' index: ``exaggerates`` when the retelling is
+    more than ``margin`` higher, ``downplays`` when more than ``margin`` lower,
+    ``same`` otherwise. Sorted by the size of the gap.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from .text import stem, tokenize
+
+    stop = frozenset(ENGLISH_STOP_WORDS)
+    columns = ["story", "passage", "passage_group", "passage_text", "statement", "statement_text", "similarity",
+               "passage_index", "statement_index", "gap", "verdict"]
+    rows = []
+    has_id = "id" in scored.columns
+    for name, part in scored[scored["status"].fillna("ok") == "ok"].groupby(story, sort=True):
+        tellers = part[part[group].isin(retellers)]
+        statements = part[part[group] == reference]
+        if tellers.empty or statements.empty:
+            continue
+        vectorizer = TfidfVectorizer(
+            analyzer=lambda text: [stem(t) for t in tokenize(text) if t.isalpha() and t not in stop], sublinear_tf=True
+        )
+        vectorizer.fit(part["text"].tolist())
+        reference_matrix = vectorizer.transform(statements["text"])
+        teller_matrix = vectorizer.transform(tellers["text"])
+        best = np.zeros(len(tellers), dtype=int)
+        scores = np.zeros(len(tellers))
+        step = max(1, 2_000_000 // max(len(statements), 1))  # bounded memory for the dense block
+        for start in range(0, len(tellers), step):
+            block = cosine_similarity(teller_matrix[start : start + step], reference_matrix)
+            best[start : start + step] = block.argmax(axis=1)
+            scores[start : start + step] = block.max(axis=1)
+        for i, (_, passage) in enumerate(tellers.iterrows()):
+            score = float(scores[i])
+            if score < threshold:
+                continue
+            statement = statements.iloc[best[i]]
+            gap = float(passage[index] - statement[index])
+            rows.append({
+                "story": name,
+                "passage": passage["id"] if has_id else passage.name,
+                "passage_group": passage[group],
+                "passage_text": passage["text"],
+                "statement": statement["id"] if has_id else statement.name,
+                "statement_text": statement["text"],
+                "similarity": score,
+                "passage_index": float(passage[index]),
+                "statement_index": float(statement[index]),
+                "gap": gap,
+                "verdict": "exaggerates" if gap > margin else "downplays" if gap < -margin else "same",
+            })
+    out = pd.DataFrame(rows, columns=columns)
+    return out.reindex(out["gap"].abs().sort_values(ascending=False).index).reset_index(drop=True)

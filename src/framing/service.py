@@ -37,6 +37,8 @@ __all__ = [
     "active_model_fingerprint",
     "corpus_codebook",
     "corpus_frame",
+    "read_scored",
+    "compare_file",
 ]
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -231,6 +233,44 @@ def score_file(
     if scheduler:
         raise ValueError("--scheduler needs --engine dask")
     return _score_file(source, target, model, options, **kwargs)
+
+
+def read_scored(source: str, input_format: str | None = None) -> pd.DataFrame:
+    """A whole table (any format framing reads) as one DataFrame."""
+    from .scoring import read_chunks
+    from .tables import table_format
+
+    chunks = [c if isinstance(c, pd.DataFrame) else c.to_pandas() for c in read_chunks(source, table_format(source, input_format))]
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+def compare_file(
+    source: str,
+    target: str,
+    *,
+    group: str = "source_type",
+    cluster: str | None = None,
+    n_boot: int = 1000,
+    min_n: int = 10,
+    input_format: str | None = None,
+) -> dict:
+    """Compare the groups of a scored file and write the report (``.html``, ``.md`` or ``.json``, by extension)."""
+    from .report import compare_scored, render
+
+    fmt = Path(target).suffix.lower().lstrip(".")
+    fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
+    if fmt not in ("html", "md", "json"):
+        raise InputError("the report is written as .html, .md or .json", path=target)
+    scored = read_scored(source, input_format)
+    if "text" in scored.columns:
+        for column in ("label", "status"):
+            if column in scored.columns:
+                scored[column] = scored[column].replace("", None)
+    result = compare_scored(scored, group=group, cluster=cluster, n_boot=n_boot, min_n=min_n, source=source)
+    tmp = Path(target).with_name(f".{Path(target).name}.partial")
+    tmp.write_text(render(result, fmt), encoding="utf-8")
+    os.replace(tmp, target)
+    return result
 
 
 def corpus_codebook(corpus: str | os.PathLike | None = None) -> Codebook:

@@ -61,3 +61,17 @@ def test_cluster_column_must_exist(seed_scored):
         compare_scored(scored, cluster="article", n_boot=10)
     result = compare_scored(scored, cluster="speaker", n_boot=50, min_n=1)
     assert {r["clusters"] for r in result["shares"] if r["source_type"] == "expert"} == {3}
+
+
+def test_time_bins_and_the_default_article_cluster(seed_scored):
+    import pandas as pd
+
+    scored = pd.read_json(seed_scored, lines=True, dtype=False)
+    scored["date"] = ["2025-03-28"] * 10 + ["2025-04-02"] * (len(scored) - 10)
+    scored["article"] = [f"a{i // 5}" for i in range(len(scored))]
+    result = compare_scored(scored, group="month", n_boot=50, min_n=1)
+    assert {r["month"] for r in result["shares"]} == {"2025-03", "2025-04"}
+    assert result["cluster"] == "article"
+    assert {r["clusters"] for r in result["shares"] if r["month"] == "2025-03"} == {2}
+    with pytest.raises(InputError, match="needs a date column"):
+        compare_scored(scored.drop(columns="date"), group="week", n_boot=10)

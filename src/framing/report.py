@@ -17,6 +17,11 @@ import pandas as pd
 from .compare import align_claims, distinctive_terms, frame_shares, keyword_in_context, label_association, pairwise_shares
 from .errors import InputError
 
+#: Groups made from the ``date`` column when the table has no column of that name.
+TIME_BINS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+#: Columns that name the article a passage belongs to; the first present is the default bootstrap cluster.
+CLUSTER_COLUMNS = ("article_id", "article", "url")
+
 __all__ = ["scored_labels", "compare_scored", "render_json", "render_markdown", "render_html", "render"]
 
 
@@ -49,8 +54,21 @@ def compare_scored(
     seed: int = 0,
     source: str = "input",
 ) -> dict:
-    """Every comparison of the groups of a scored table, as plain data (JSON-ready)."""
+    """Every comparison of the groups of a scored table, as plain data (JSON-ready).
+
+    ``group`` is any column (source type, outlet, story, speaker), or ``week``,
+    ``month``, ``quarter`` or ``year`` made from the ``date`` column. The bootstrap
+    resamples whole ``cluster`` units; by default the first of ``article_id``,
+    ``article`` or ``url`` the table has, else single passages.
+    """
     labels, index = scored_labels(scored, source)
+    if group in TIME_BINS and group not in scored.columns:
+        if "date" not in scored.columns:
+            raise InputError(f"grouping by {group} needs a date column", path=source)
+        dates = pd.to_datetime(scored["date"], errors="coerce")
+        scored = scored.assign(**{group: dates.dt.to_period(TIME_BINS[group]).astype(str).where(dates.notna())})
+    if cluster is None:
+        cluster = next((c for c in CLUSTER_COLUMNS if c in scored.columns), None)
     for column in (group, cluster):
         if column and column not in scored.columns:
             raise InputError(f"no column {column!r}; the columns are {list(scored.columns)}", path=source)

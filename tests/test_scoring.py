@@ -212,3 +212,10 @@ def test_dask_dataset_naming(tmp_path):
     assert dataset_format(str(tmp_path / "*.csv")) == ("csv", [str(tmp_path / "a.csv")])
     with pytest.raises(InputError, match="no input files"):
         dataset_format(str(tmp_path / "none-*.parquet"))
+
+
+def test_local_only_flags_are_refused_with_the_dask_engine(trained, tmp_path, capsys):
+    models, _, _ = trained
+    code = main(["score", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out"), "--engine", "dask", "--resume",
+                 "--models", str(models)])
+    assert code == 2 and "--resume work with the local engine only" in capsys.readouterr().err

@@ -155,6 +155,11 @@ def _score(args) -> int:
     except ValueError as exc:
         raise FramingError(str(exc)) from None
     if args.engine == "dask":
+        local_only = [flag for flag, used in (("--resume", args.resume), ("--format", args.input_format),
+                                                ("--output-format", args.output_format)) if used]
+        if local_only:
+            raise FramingError(f"{', '.join(local_only)} work with the local engine only; the Dask engine reads "
+                               "Parquet or CSV datasets and writes a Parquet folder")
         summary = service.score_file(args.input, args.output, model, options, engine="dask", scheduler=args.scheduler, jobs=args.jobs)
     else:
         summary = service.score_file(

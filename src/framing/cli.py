@@ -154,26 +154,20 @@ def _score(args) -> int:
         )
     except ValueError as exc:
         raise FramingError(str(exc)) from None
-    if args.engine == "dask":
-        local_only = [flag for flag, used in (("--resume", args.resume), ("--format", args.input_format),
-                                                ("--output-format", args.output_format)) if used]
-        if local_only:
-            raise FramingError(f"{', '.join(local_only)} work with the local engine only; the Dask engine reads "
-                               "Parquet or CSV datasets and writes a Parquet folder")
-        summary = service.score_file(args.input, args.output, model, options, engine="dask", scheduler=args.scheduler, jobs=args.jobs)
-    else:
-        summary = service.score_file(
-            args.input,
-            args.output,
-            model,
-            options,
-            input_format=args.input_format,
-            output_format=args.output_format,
-            jobs=args.jobs,
-            chunk_size=args.chunk_size,
-            resume=args.resume,
-            progress=not args.quiet and sys.stderr.isatty(),
-        )
+    summary = service.score_file(
+        args.input,
+        args.output,
+        model,
+        options,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        input_format=args.input_format,
+        output_format=args.output_format,
+        jobs=args.jobs,
+        chunk_size=args.chunk_size,
+        resume=args.resume,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
     if not args.quiet:
         print(f"framing score: {summary} (model {model.model_id})", file=sys.stderr)
     return 0

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import InputError
 from .model import FramingModel
-from .scoring import ScoreOptions, ScoreSummary, attach_scores, carried_columns, resolve_jobs, score_texts
+from .scoring import ScoreOptions, ScoreSummary, carried_columns, resolve_jobs, score_frame
 
 __all__ = ["score_dataset", "dataset_format"]
 
@@ -52,8 +52,7 @@ _TEXT_SCORES = ("label", "model_id", "status", "error", "terms")
 
 
 def _score_partition(frame: pd.DataFrame, model: FramingModel, options: ScoreOptions, carried: list[str]) -> pd.DataFrame:
-    scores = score_texts(model, frame[options.text_column].tolist(), options.explain, options.max_chars)
-    out = attach_scores(frame, scores, carried)
+    out = score_frame(frame, model, options, carried)
     # typed text columns, so that every partition writes the same Parquet schema
     return out.astype({c: "string" for c in _TEXT_SCORES if c in out.columns})
 

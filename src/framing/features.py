@@ -234,10 +234,7 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         return matrix
 
     def _slow_counts(self, docs) -> sp.csr_matrix:
-        counter = self._reference()
-        counter.vocabulary_ = self.vocabulary_
-        counter.fixed_vocabulary_ = True
-        return counter._count_vocab(docs, fixed_vocab=True)[1].astype(np.float32)
+        return self.tfidf_._count_vocab(docs, fixed_vocab=True)[1].astype(np.float32)
 
     def transform(self, X) -> sp.csr_matrix:
         """Tf-idf matrix: sublinear term frequency × idf, rows scaled to unit length."""

@@ -150,6 +150,14 @@ def summary_sentences(result: dict) -> list[str]:
     return sentences
 
 
+def _shares_by_group(result: dict) -> dict[str, dict[str, dict]]:
+    """The share rows of a comparison as ``{group: {label: row}}``, in the order they came."""
+    by_group: dict = {}
+    for row in result["shares"]:
+        by_group.setdefault(str(row[result["group"]]), {})[row["label"]] = row
+    return by_group
+
+
 def render_json(result: dict) -> str:
     return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
 
@@ -162,9 +170,7 @@ def render_markdown(result: dict) -> str:
     labels = result["labels"]
     lines.append(f"| {group} | n | " + " | ".join(labels) + f" | mean {index} |")
     lines.append("|---" * (len(labels) + 3) + "|")
-    by_group: dict = {}
-    for r in result["shares"]:
-        by_group.setdefault(r[group], {})[r["label"]] = r
+    by_group = _shares_by_group(result)
     for name, cells in by_group.items():
         first = next(iter(cells.values()))
         shares = " | ".join(f"{_pct(cells[l]['share'])} [{_pct(cells[l]['low'])}–{_pct(cells[l]['high'])}]" for l in labels)
@@ -221,9 +227,7 @@ def render_html(result: dict) -> str:
         "</ul><h2>Frame shares (95% bootstrap intervals)</h2><table><tr><th>" + e(group) + "</th><th>n</th>"
         + "".join(f"<th>{e(l)}</th>" for l in labels) + f"<th>mean {e(index)}</th></tr>",
     ]
-    by_group: dict = {}
-    for r in result["shares"]:
-        by_group.setdefault(str(r[group]), {})[r["label"]] = r
+    by_group = _shares_by_group(result)
     for name, cells in by_group.items():
         first = next(iter(cells.values()))
         cells_html = "".join(

@@ -43,6 +43,7 @@ __all__ = [
     "ScoreSummary",
     "score_texts",
     "attach_scores",
+    "score_frame",
     "read_chunks",
     "score_file",
 ]
@@ -50,6 +51,7 @@ __all__ = [
 #: Passages longer than this (in characters) are not scored by default.
 DEFAULT_MAX_CHARS = 100_000
 _STAGING_VERSION = 1
+_SEPARATORS = {"csv": ",", "tsv": "\t"}
 
 
 @dataclass(frozen=True)
@@ -162,17 +164,36 @@ def carried_columns(columns: Sequence[str], options: ScoreOptions, source: str) 
     return columns
 
 
+def _renamed(carried: Sequence[str], scores: dict) -> dict[str, str]:
+    """Carried input columns whose names a score column uses, and the names they are kept under."""
+    return {c: f"input_{c}" for c in carried if c in scores}
+
+
 def attach_scores(frame: pd.DataFrame, scores: dict, carried: Sequence[str]) -> pd.DataFrame:
     """Carried input columns followed by the score columns.
 
     An input column whose name a score column uses is kept as ``input_<name>``.
     """
-    out = frame[list(carried)].reset_index(drop=True)
-    clashes = {c: f"input_{c}" for c in out.columns if c in scores}
-    out = out.rename(columns=clashes)
+    clashes = _renamed(carried, scores)
+    out = frame[list(carried)].reset_index(drop=True).rename(columns=clashes)
     out = pd.concat([out, pd.DataFrame(scores)], axis=1)
     out.attrs["renamed_columns"] = clashes
     return out
+
+
+def score_frame(
+    frame: pd.DataFrame,
+    model: FramingModel,
+    options: ScoreOptions | None = None,
+    carried: Sequence[str] | None = None,
+    source: str = "input",
+) -> pd.DataFrame:
+    """Score every row of an in-memory table: its carried columns followed by the scores."""
+    options = options or ScoreOptions()
+    if carried is None:
+        carried = carried_columns(frame.columns, options, source)
+    scores = score_texts(model, frame[options.text_column].tolist(), options.explain, options.max_chars)
+    return attach_scores(frame, scores, carried)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -304,10 +325,9 @@ def read_chunks(path: str, fmt: str, chunk_size: int = 10_000, *, threads: bool 
     their JSON types.
     """
     if fmt in ("csv", "tsv"):
-        sep = "\t" if fmt == "tsv" else ","
         if path == "-":
-            return _csv_chunks(path, sep, chunk_size)
-        return _arrow_csv_chunks(path, sep, chunk_size, threads)
+            return _csv_chunks(path, _SEPARATORS[fmt], chunk_size)
+        return _arrow_csv_chunks(path, _SEPARATORS[fmt], chunk_size, threads)
     if fmt == "jsonl":
         return _jsonl_chunks(path, chunk_size)
     if fmt == "parquet":
@@ -348,10 +368,11 @@ def _arrow_output(table, scores: dict, carried: Sequence[str]):
     """Carried Arrow columns (untouched) followed by the score columns, as one Arrow table."""
     import pyarrow as pa
 
+    clashes = _renamed(carried, scores)
     columns, names = [], []
     for name in carried:
         columns.append(table.column(name))
-        names.append(f"input_{name}" if name in scores else name)
+        names.append(clashes.get(name, name))
     for name, values in scores.items():
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":
             columns.append(pa.array(values, from_pandas=True))  # NaN (unscored) becomes null
@@ -361,8 +382,14 @@ def _arrow_output(table, scores: dict, carried: Sequence[str]):
     return pa.table(columns, names=names)
 
 
+def _csv_header(columns: Sequence[str], fmt: str) -> bytes:
+    line = io.StringIO()
+    csv.writer(line, delimiter=_SEPARATORS[fmt], lineterminator="\n").writerow(columns)
+    return line.getvalue().encode("utf-8")
+
+
 def _serialise(out, fmt: str, header: bool = False) -> bytes:
-    sep = "\t" if fmt == "tsv" else ","
+    sep = _SEPARATORS.get(fmt, ",")
     if _is_arrow(out):
         import pyarrow as pa
 
@@ -390,18 +417,14 @@ def _serialise(out, fmt: str, header: bool = False) -> bytes:
 def _process_chunk(chunk, model: FramingModel, options: ScoreOptions, carried: list[str], fmt: str, part: str | None):
     """Score one chunk and write its part file (or return its bytes): what a worker process runs."""
     if _is_arrow(chunk):
-        texts = chunk.column(options.text_column).to_pylist()
+        scores = score_texts(model, chunk.column(options.text_column).to_pylist(), options.explain, options.max_chars)
+        out, renamed = _arrow_output(chunk, scores, carried), _renamed(carried, scores)
     else:
-        texts = chunk[options.text_column].tolist()
-    scores = score_texts(model, texts, options.explain, options.max_chars)
-    out = _arrow_output(chunk, scores, carried) if _is_arrow(chunk) else attach_scores(chunk, scores, carried)
+        out = score_frame(chunk, model, options, carried)
+        renamed = out.attrs["renamed_columns"]
     data = _serialise(out, fmt)
-    stats = {
-        "rows": len(texts),
-        "errors": int((scores["status"] == "error").sum()),
-        "columns": _chunk_columns(out),
-        "renamed": {c: f"input_{c}" for c in carried if c in scores},
-    }
+    status = out.column("status").to_pylist() if _is_arrow(out) else out["status"].tolist()
+    stats = {"rows": len(out), "errors": status.count("error"), "columns": _chunk_columns(out), "renamed": renamed}
     if part is None:
         return stats, data
     tmp = part + ".tmp"
@@ -432,10 +455,8 @@ def _join_parts(parts: list[Path], columns: list[str], target: Path, fmt: str) -
                     raise InputError(f"a column changes type between rows ({exc}); write JSONL or drop it", path=str(target)) from None
     else:
         with open(tmp, "wb") as out:
-            if fmt in ("csv", "tsv"):
-                header = io.StringIO()
-                csv.writer(header, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n").writerow(columns)
-                out.write(header.getvalue().encode("utf-8"))
+            if fmt in _SEPARATORS:
+                out.write(_csv_header(columns, fmt))
             for part in parts:
                 with open(part, "rb") as handle:
                     shutil.copyfileobj(handle, out, 1 << 20)
@@ -509,9 +530,9 @@ class _Staging:
     def part_path(self, index: int, fmt: str) -> str:
         return str(self.folder / f"part-{index:06d}.{fmt}")
 
-    def add(self, index: int, fmt: str, stats: dict) -> None:
-        """Record a part a worker has written, in input order."""
-        name = Path(self.part_path(index, fmt)).name
+    def add(self, fmt: str, stats: dict) -> None:
+        """Record the next part, which a worker has written (parts arrive in input order)."""
+        name = Path(self.part_path(len(self.parts), fmt)).name
         self.parts.append({"file": name, "input_rows": stats["rows"], "scored": stats["rows"] - stats["errors"], "errors": stats["errors"]})
         self._save()
 
@@ -623,7 +644,6 @@ class _SharedModel:
         import pickle
         import uuid
 
-        self.model = model
         self.key = uuid.uuid4().hex
         self.data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -759,15 +779,13 @@ def score_file(
             scored += stats["rows"] - stats["errors"]
             errors += stats["errors"]
             if staging is None:
-                if written_chunks == 0 and out_fmt in ("csv", "tsv"):
-                    header = io.StringIO()
-                    csv.writer(header, delimiter="\t" if out_fmt == "tsv" else ",", lineterminator="\n").writerow(columns_out)
-                    sys.stdout.write(header.getvalue())
+                if written_chunks == 0 and out_fmt in _SEPARATORS:
+                    data = _csv_header(columns_out, out_fmt) + data
                 sys.stdout.flush()
                 sys.stdout.buffer.write(data)
                 sys.stdout.buffer.flush()
             else:
-                staging.add(len(staging.parts), out_fmt, stats)
+                staging.add(out_fmt, stats)
             written_chunks += 1
             if bar is not None:
                 bar.update(stats["rows"])

@@ -19,8 +19,9 @@ from .config import TrainingConfig, corpus_dir, models_dir
 from .corpus import ValidationReport, load_corpus, validate_corpus
 from .errors import ArtifactError, IncompatibleArtifactError, InputError, ModelNotFoundError
 from .model import FramingModel, build_pipeline
-from .scoring import DEFAULT_MAX_CHARS, ScoreOptions, ScoreSummary, attach_scores, carried_columns, score_texts
+from .scoring import DEFAULT_MAX_CHARS, ScoreOptions, ScoreSummary
 from .scoring import score_file as _score_file
+from .scoring import score_frame as _score_frame
 
 __all__ = [
     "validate",
@@ -202,9 +203,7 @@ def score_frame(
     whose names the scores use are kept under ``input_<name>``.
     """
     options = ScoreOptions(text_column=text_column, explain=explain, max_chars=max_chars)
-    carried = carried_columns(frame.columns, options, source)
-    scores = score_texts(model, frame[text_column].tolist(), explain, max_chars)
-    return attach_scores(frame, scores, carried)
+    return _score_frame(frame, model, options, source=source)
 
 
 def score_file(
@@ -227,6 +226,11 @@ def score_file(
     if engine == "dask":
         from .distributed import score_dataset
 
+        flags = {"resume": "--resume", "input_format": "--format", "output_format": "--output-format"}
+        local_only = [flag for name, flag in flags.items() if kwargs.get(name)]
+        if local_only:
+            raise InputError(f"{', '.join(local_only)} work with the local engine only; the Dask engine reads "
+                             "Parquet or CSV datasets and writes a Parquet folder")
         return score_dataset(source, target, model, options, scheduler=scheduler, jobs=kwargs.get("jobs"))
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r}; choose 'local' or 'dask'")

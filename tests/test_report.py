@@ -75,3 +75,17 @@ def test_time_bins_and_the_default_article_cluster(seed_scored):
     assert {r["clusters"] for r in result["shares"] if r["month"] == "2025-03"} == {2}
     with pytest.raises(InputError, match="needs a date column"):
         compare_scored(scored.drop(columns="date"), group="week", n_boot=10)
+
+
+def test_a_scored_csv_compares_like_scored_jsonl(seed_scored, tmp_path):
+    import pandas as pd
+
+    frame = pd.read_json(seed_scored, lines=True, dtype=False)
+    frame.loc[0, "text"] = "   "  # one unscored row: empty label and probabilities in the CSV
+    frame.to_json(tmp_path / "s.jsonl", orient="records", lines=True, force_ascii=False)
+    assert main(["score", str(tmp_path / "s.jsonl"), "-o", str(tmp_path / "s.csv"), "--text-column", "text",
+                 "--drop", "label,p_hype,p_routine,p_neutral,hype_index,model_id,status,error", "-q"]) == 0
+    assert main(["compare", str(tmp_path / "s.csv"), "-o", str(tmp_path / "r.json"), "--min-n", "1", "--boot", "50"]) == 0
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["n_unscored"] == 1 and result["n_passages"] == len(frame) - 1
+    assert any(c["verdict"] == "exaggerates" for c in result["claims"])

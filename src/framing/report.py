@@ -11,6 +11,8 @@ import html
 import json
 import re
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,19 @@ def scored_labels(scored: pd.DataFrame, source: str = "input") -> tuple[list[str
         raise InputError("not a scored table: it needs p_<label> columns, one <label>_index column and a label column "
                          "(score it first with `framing score`)", path=source)
     return labels, indexes[0]
+
+
+def _typed_scores(scored: pd.DataFrame, labels: Sequence[str], index: str) -> pd.DataFrame:
+    """Scores as numbers and unscored rows' labels as missing, whatever format the table was read from.
+
+    A scored CSV reads back as text: probabilities are strings and an unscored row's label is "".
+    """
+    numeric = [f"p_{l}" for l in labels] + [index]
+    typed = scored.assign(**{c: pd.to_numeric(scored[c].replace("", None)) for c in numeric})
+    for column in ("label", "status"):
+        if column in typed.columns:
+            typed[column] = typed[column].replace("", None)
+    return typed
 
 
 def _pct(value: float) -> str:
@@ -62,6 +77,7 @@ def compare_scored(
     ``article`` or ``url`` the table has, else single passages.
     """
     labels, index = scored_labels(scored, source)
+    scored = _typed_scores(scored, labels, index)
     if group in TIME_BINS and group not in scored.columns:
         if "date" not in scored.columns:
             raise InputError(f"grouping by {group} needs a date column", path=source)

@@ -266,10 +266,6 @@ def compare_file(
     if fmt not in ("html", "md", "json"):
         raise InputError("the report is written as .html, .md or .json", path=target)
     scored = read_scored(source, input_format)
-    if "text" in scored.columns:
-        for column in ("label", "status"):
-            if column in scored.columns:
-                scored[column] = scored[column].replace("", None)
     result = compare_scored(scored, group=group, cluster=cluster, n_boot=n_boot, min_n=min_n, source=source)
     tmp = Path(target).with_name(f".{Path(target).name}.partial")
     tmp.write_text(render(result, fmt), encoding="utf-8")

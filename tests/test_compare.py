@@ -12,6 +12,7 @@ from framing.compare import (
     label_association,
     log_odds_dirichlet,
     pairwise_shares,
+    term_counts,
 )
 
 LABELS = ["hype", "routine", "neutral"]
@@ -115,3 +116,24 @@ def test_distinctive_terms_for_three_groups_with_keywords_in_context():
     assert top["expert"] in {"standard", "plan", "routine", "exercises"}
     assert terms.query("group == 'tabloid'")["significant"].all()
     assert keyword_in_context(texts, "mighty", width=5, limit=2) == ["a mighty alli…"] * 2
+
+
+def test_large_groups_get_the_bootstraps_normal_limit():
+    rng = np.random.default_rng(5)
+    table = scored_table(rng, ["tabloid"], 6000, [[3, 1, 1]], clusters=3)
+    boot = frame_shares(table, LABELS, cluster="article", index="hype_index", n_boot=2000, max_boot_units=10_000)
+    normal = frame_shares(table, LABELS, cluster="article", index="hype_index", max_boot_units=1000)
+    assert set(boot["interval"]) == {"bootstrap"} and set(normal["interval"]) == {"normal"}
+    for column in ("low", "high", "hard_low", "hard_high", "index_low", "index_high"):
+        assert np.allclose(boot[column], normal[column], atol=0.004), column
+    assert (normal["share"] == boot["share"]).all()
+
+
+def test_term_counts_count_words_row_by_row():
+    texts = ["The MIGHTY alliance, the mighty bloc!", "", "Vučić's plan: 'tis well-known", "x\x00y alliance"]
+    matrix, vocabulary = term_counts(texts)
+    assert list(vocabulary) == sorted(vocabulary) and "the" not in vocabulary
+    counts = [dict(zip(vocabulary[row.indices], row.data.tolist())) for row in matrix]
+    assert counts == [{"mighty": 2, "alliance": 1, "bloc": 1}, {}, {"plan": 1, "tis": 1}, {"alliance": 1}]
+    sliced = distinctive_terms(texts[:2], ["a", "b"], min_count=1, counts=(matrix[:2], vocabulary))
+    assert sliced.equals(distinctive_terms(texts[:2], ["a", "b"], min_count=1))

@@ -68,6 +68,9 @@ def compare_scored(
     top_terms: int = 12,
     seed: int = 0,
     source: str = "input",
+    counts: tuple | None = None,
+    claims: bool = True,
+    typical: int = 50,
 ) -> dict:
     """Every comparison of the groups of a scored table, as plain data (JSON-ready).
 
@@ -75,6 +78,12 @@ def compare_scored(
     ``month``, ``quarter`` or ``year`` made from the ``date`` column. The bootstrap
     resamples whole ``cluster`` units; by default the first of ``article_id``,
     ``article`` or ``url`` the table has, else single passages.
+
+    ``counts`` is the :func:`framing.compare.term_counts` of the table's texts, row
+    for row, when it was computed beforehand (the dashboard counts a collection once
+    and compares any filtered part of it); ``claims=False`` skips claim alignment.
+    ``passages`` holds, per group and label, the ``typical`` passages with that label
+    that the model gives it most surely.
     """
     labels, index = scored_labels(scored, source)
     scored = _typed_scores(scored, labels, index)
@@ -88,19 +97,28 @@ def compare_scored(
     for column in (group, cluster):
         if column and column not in scored.columns:
             raise InputError(f"no column {column!r}; the columns are {list(scored.columns)}", path=source)
-    ok = scored[scored["status"].fillna("ok") == "ok"] if "status" in scored.columns else scored
-    ok = ok[ok[group].notna()]
+    keep = np.ones(len(scored), dtype=bool)
+    if "status" in scored.columns:
+        keep &= (scored["status"].fillna("ok") == "ok").to_numpy()
+    keep &= scored[group].notna().to_numpy()
+    ok = scored[keep]
     positive = index[: -len("_index")]
     shares = frame_shares(ok, labels, group=group, cluster=cluster, index=index, n_boot=n_boot, min_n=min_n, seed=seed)
     association = label_association(ok, labels, group=group, min_n=min_n)
     pairwise = pairwise_shares(ok, positive, group=group, min_n=min_n) if positive in labels else pd.DataFrame()
-    terms = distinctive_terms(ok["text"].tolist(), ok[group].astype(str).tolist(), top=top_terms) if "text" in ok else pd.DataFrame()
+    names = ok[group].astype(str)
+    terms = pd.DataFrame()
+    if "text" in ok:
+        if counts is not None:
+            counts = (counts[0][np.flatnonzero(keep)], counts[1])
+        terms = distinctive_terms(ok["text"], names.tolist(), top=top_terms, counts=counts)
     if len(terms):
-        terms["context"] = [
-            keyword_in_context(ok.loc[ok[group].astype(str) == g, "text"].tolist(), t, limit=3)
-            for g, t in zip(terms["group"], terms["term"])
-        ]
-    claims = align_claims(ok, index=index, group=group) if {"story", "text"} <= set(ok.columns) else pd.DataFrame()
+        texts = {g: part.tolist() for g, part in ok["text"].groupby(names, sort=False)}
+        terms["context"] = [keyword_in_context(texts[g], t, limit=3) for g, t in zip(terms["group"], terms["term"])]
+    aligned = pd.DataFrame()
+    if claims and {"story", "text"} <= set(ok.columns):
+        aligned = align_claims(ok, index=index, group=group)
+    shown = [c for c in ("id", "text", index) if c in ok]
     result = {
         "group": group,
         "cluster": cluster,
@@ -113,10 +131,9 @@ def compare_scored(
         "association": association,
         "pairwise": pairwise.to_dict("records"),
         "terms": terms.to_dict("records"),
-        "claims": claims.to_dict("records"),
+        "claims": aligned.to_dict("records"),
         "passages": {
-            str(g): {str(l): part.loc[part["label"] == l, [c for c in ("id", "text", index) if c in part]].head(50).to_dict("records")
-                     for l in labels}
+            str(g): {str(l): part.loc[part["label"] == l].nlargest(typical, f"p_{l}")[shown].to_dict("records") for l in labels}
             for g, part in ok.groupby(group)
         },
     }

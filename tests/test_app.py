@@ -1,58 +1,192 @@
+"""The dashboard, page by page, run headless with Streamlit's AppTest on the bundled corpus and model."""
+
+import json
+import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from framing import service
-from framing.compare import label_shares
+from framing.cli import main
 from framing.config import PROJECT_ROOT
+
+from .conftest import bundled_records, write_jsonl
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
+SEED = "serbia-hungary-2025"
+PAGES = "src/framing/ui/"
 
-@pytest.fixture
-def app():
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+
+def pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def share_label(row: dict) -> str:
+    return f"{row['label']} {pct(row['share'])} [{pct(row['low'])}–{pct(row['high'])}]"
+
+
+def table(app: AppTest, *columns: str) -> pd.DataFrame:
+    """The last table shown that has these columns."""
+    found = [d.value for d in app.dataframe if set(columns) <= set(d.value.columns)]
+    assert found, f"no table with columns {columns}"
+    return found[-1]
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_first_page_shows_source_types_side_by_side(app):
-    codebook = service.corpus_codebook()
-    corpus = service.corpus_frame()
-    shares = label_shares(corpus, codebook.label_names).set_index(["source_type", "label"])
-    tabloid_hype = shares.loc[("tabloid", "hype")]
-    shown = [m.value for m in app.markdown]
-    expected = f"**hype** {tabloid_hype['share']:.0%} [{tabloid_hype['low']:.0%}–{tabloid_hype['high']:.0%}] · {int(tabloid_hype['count'])} of {int(tabloid_hype['n'])}"
-    assert expected in shown
-    assert [h.value for h in app.subheader][0].startswith("Share of each frame")
-    assert len(app.get("vega_lite_chart")) == 1
-    assert {m.label for m in app.metric} >= {"passages", "mean hype index"}
-    assert len(app.dataframe) == len(codebook.source_type_names)
+@pytest.fixture
+def app():
+    return new_app()
 
 
-def test_filters_and_model_labels(app):
-    app.multiselect(key="stories").set_value(["serbia-hungary-2025"]).run()
-    app.radio(key="label_source").set_value("model").run()
+@pytest.fixture(scope="module")
+def seed_table(tmp_path_factory):
+    """The seed article's passages as a user would upload them, and `framing compare`'s figures for them."""
+    folder = tmp_path_factory.mktemp("seed-app")
+    records = [{k: r[k] for k in ("id", "text", "source_type", "outlet", "speaker", "story", "date")}
+               for r in bundled_records() if r["story"] == SEED]
+    source = write_jsonl(folder / "seed.jsonl", records)
+    assert main(["score", str(source), "-o", str(folder / "scored.jsonl"), "-q"]) == 0
+    assert main(["compare", str(folder / "scored.jsonl"), "-o", str(folder / "report.json")]) == 0
+    return source, json.loads((folder / "report.json").read_text())
+
+
+def test_compare_page_shows_what_framing_compare_computes(app, seed_table):
+    _, report = seed_table
+    app.multiselect(key="stories").set_value([SEED]).run()
     assert not app.exception
-    passages = sum(int(m.value) for m in app.metric if m.label == "passages")
-    assert passages == int((service.corpus_frame()["story"] == "serbia-hungary-2025").sum())
+    shown = {b.label for b in app.button}
+    tabloid_hype = next(r for r in report["shares"] if r["source_type"] == "tabloid" and r["label"] == "hype")
+    assert share_label(tabloid_hype) in shown
+    for row in report["shares"]:
+        assert share_label(row) in shown
+    indexes = [m.value for m in app.metric if m.label == "mean hype index"]
+    expected = {f"{r['index_mean']:+.2f}" for r in report["shares"]}
+    assert set(indexes) == expected
+    assert [s.value for s in app.subheader][:4] == ["tabloid", "official", "expert", "media"]
+    plain = next(m.value for m in app.markdown if m.value.startswith("- Framed as hype"))
+    assert report["summary"][0] in plain
 
 
-def test_try_a_passage(app):
-    app.text_area(key="try_text").input("Tabloids hail a mighty military alliance that will shake up the region!").run()
+def test_every_share_opens_the_passages_behind_it(app):
+    app.button(key="share_tabloid_hype").click().run()
     assert not app.exception
-    assert any(m.value.startswith("**hype**") for m in app.markdown)
+    behind = table(app, "text", "label", "p_hype")
+    assert len(behind) > 0 and set(behind["label"]) == {"hype"}
+    scored = behind.merge(service.corpus_frame()[["id", "source_type"]], on="id")
+    assert set(scored["source_type"]) == {"tabloid"}
+    assert behind["p_hype"].is_monotonic_decreasing  # most typical first
 
 
-def test_search_without_matches_says_so(app):
+def test_a_distinctive_word_opens_the_passages_that_use_it(app):
+    pills = app.pills(key="terms_tabloid")
+    word = pills.options[0]
+    pills.set_value(word).run()
+    assert not app.exception
+    behind = table(app, "text", "label", "p_hype")
+    assert len(behind) > 0
+    assert behind["text"].str.lower().str.contains(word).all()
+
+
+def test_filters_narrow_every_figure(app):
+    scored = service.score_frame(service.corpus_frame().rename(columns={"label": "annotated"}), service.load_model())
+    app.multiselect(key="labels").set_value(["routine"]).run()
+    app.multiselect(key="stories").set_value([SEED, "japan-philippines-raa"]).run()
+    assert not app.exception
+    counts = [re.match(r"([\d,]+) passages", c.value) for c in app.caption]
+    chosen = scored[(scored["label"] == "routine") & scored["story"].isin([SEED, "japan-philippines-raa"])]
+    assert sum(int(m.group(1).replace(",", "")) for m in counts if m) == len(chosen)
     app.text_input(key="search").input("no passage says this zzzz").run()
     assert not app.exception
     assert "No passage matches" in app.info[0].value
 
 
+def test_claims_page_pairs_the_tabloid_story_with_the_ministry(app):
+    app.multiselect(key="stories").set_value([SEED]).run()
+    app.switch_page(PAGES + "claims_page.py").run()
+    assert not app.exception
+    verdicts = {m.label: int(m.value.replace(",", "")) for m in app.metric}
+    assert verdicts["exaggerates"] >= 1
+    text = " ".join(m.value for m in app.markdown)
+    assert "mighty military alliance" in text and "exaggerates" in text
+
+
+def test_explore_page_shades_words_and_escapes_markup(tmp_path):
+    app = new_app()
+    app.switch_page(PAGES + "data_page.py").run()
+    rows = pd.DataFrame({"text": ["<script>alert('x')</script> A mighty military alliance will shake up the region!",
+                                  "The plan lists routine exercises and staff talks, as every year."],
+                         "source_type": ["tabloid", "expert"]})
+    app.file_uploader(key="upload").upload("markup.csv", rows.to_csv(index=False).encode(), "text/csv").run()
+    app.button(key="score_upload").click().run()
+    app.button(key="show_upload").click().run()
+    app.switch_page(PAGES + "explore_page.py").run()
+    assert not app.exception
+    html = " ".join(m.value for m in app.markdown)
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "background: rgba(" in html  # words shaded by their push
+
+
+def test_try_it_scores_each_passage_of_a_pasted_article(app):
+    app.switch_page(PAGES + "try_page.py").run()
+    article = ("Tabloids hail a mighty military alliance that will shake up the region!\n\n"
+               "The ministry said the document lists standard activities under the existing agreement.")
+    app.text_area(key="try_text").input(article).run()
+    assert not app.exception
+    assert next(m.value for m in app.metric if m.label == "passages") == "2"
+    cards = [m.value for m in app.markdown if "hype index" in m.value and "</span>" in m.value]
+    assert len(cards) == 2 and ">hype</span>" in cards[0]
+
+
+def test_your_data_scores_compares_and_offers_downloads(seed_table):
+    source, report = seed_table
+    app = new_app()
+    app.switch_page(PAGES + "data_page.py").run()
+    app.file_uploader(key="upload").upload("seed.jsonl", source.read_bytes(), "application/json").run()
+    assert not app.exception
+    assert app.selectbox(key="column_text").value == "text"
+    app.button(key="score_upload").click().run()
+    assert not app.exception
+    assert any(m.value.startswith(f"**{len(report['passages']) and 33}** passages scored") for m in app.markdown)
+    assert {b.label for b in app.get("download_button")} >= {"Download the scored table", "Download the report"}
+    app.button(key="show_upload").click().run()
+    app.switch_page(PAGES + "compare_page.py").run()
+    assert not app.exception
+    assert app.selectbox(key="dataset").value == "seed.jsonl"
+    shown = {b.label for b in app.button}
+    assert all(share_label(row) in shown for row in report["shares"])
+
+
+def test_a_bad_upload_is_named_with_its_line(app):
+    app.switch_page(PAGES + "data_page.py").run()
+    app.file_uploader(key="upload").upload("broken.jsonl", b'{"text": "fine"}\n{"text": \n', "application/json").run()
+    assert not app.exception
+    assert "broken.jsonl" in app.error[0].value and "line 2" in app.error[0].value
+
+
+def test_model_page_is_the_model_card(app):
+    app.switch_page(PAGES + "model_page.py").run()
+    assert not app.exception
+    card = service.model_card()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["macro-F1"] == f"{card['manifest']['metrics']['macro_f1']:.3f}"
+    assert app.get("vega_lite_chart")  # confusion matrix and reliability diagram
+    models = table(app, "model_id", "active")
+    assert card["model_id"] in set(models["model_id"]) and models["active"].sum() == 1
+    provenance = table(app, "item", "sha256")
+    assert card["manifest"]["corpus"]["sha256"] in set(provenance["sha256"])
+
+
 def test_core_does_not_import_the_shells():
-    code = "import sys, framing.service, framing.evaluation, framing.compare; print('streamlit' in sys.modules, 'argparse' in sys.modules)"
+    code = ("import sys, framing.service, framing.evaluation, framing.compare, framing.views; "
+            "print('streamlit' in sys.modules, 'argparse' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "False"

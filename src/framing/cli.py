@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import FramingError
+from .errors import FramingError, InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths(p)
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.add_argument("--data", help="a table of passages to show beside the bundled corpus (scored by framing score, or scored on load)")
     return parser
 
 
@@ -240,6 +241,10 @@ def _dashboard(args) -> int:
         env["FRAMING_MODELS_DIR"] = str(Path(args.models).resolve())
     if args.corpus:
         env["FRAMING_CORPUS_DIR"] = str(Path(args.corpus).resolve())
+    if args.data:
+        if not Path(args.data).is_file():
+            raise InputError("no such file", path=args.data)
+        env["FRAMING_DASHBOARD_DATA"] = str(Path(args.data).resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false"]
     if args.headless:

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .config import TrainingConfig
 from .features import FramingVectorizer
-from .text import analyze_surface, stem, tokenize
+from .text import analyze_surface, analyze_words, stem, tokenize
 
 __all__ = [
     "build_pipeline",
@@ -171,6 +171,38 @@ class FramingModel:
                 terms.append((surface.get(feature, feature), float(pushes[j])))
             result.append(terms)
         return result
+
+    def word_pushes(self, text: str, label: str | None = None) -> tuple[str, list[tuple[int, int, float]]]:
+        """How much each word of ``text`` pushed it toward ``label`` (by default the predicted one).
+
+        The push of each n-gram feature (as in :meth:`explain`) is shared equally among
+        the words that make it, so a word's push is its unigram's plus its share of the
+        bigrams it is part of, and the pushes of all words add up to the passage's.
+
+        Returns
+        -------
+        label : str
+        pushes : list of (start, end, push)
+            Character offsets of each word in ``text`` and its push: positive toward
+            ``label``, negative away from it.
+        """
+        if label is None:
+            label = self.predict_frame([text])["label"].iloc[0]
+        centred, _, rows = self._contribution_weights()
+        features = self.pipeline.named_steps["features"]
+        row = features.transform([text]).tocsr()
+        weights = dict(zip(row.indices.tolist(), row.data.tolist()))
+        words = analyze_words(text, self.negation)
+        pushes = np.zeros(len(words))
+        if label in rows:
+            coefficients = centred[rows[label]]
+            stems = [w[2] for w in words]
+            for n in range(1, self.ngram_max + 1):
+                for i in range(len(words) - n + 1):
+                    column = features.vocabulary_.get(" ".join(stems[i : i + n]))
+                    if column in weights:
+                        pushes[i : i + n] += weights[column] * coefficients[column] / n
+        return label, [(start, end, float(push)) for (start, end, _), push in zip(words, pushes)]
 
 
 class CueLexiconClassifier(ClassifierMixin, BaseEstimator):

@@ -39,7 +39,10 @@ __all__ = [
     "corpus_codebook",
     "corpus_frame",
     "read_scored",
+    "read_upload",
+    "table_bytes",
     "compare_file",
+    "model_card",
 ]
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -248,6 +251,40 @@ def read_scored(source: str, input_format: str | None = None) -> pd.DataFrame:
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
+def read_upload(name: str, data: bytes, input_format: str | None = None) -> pd.DataFrame:
+    """A table uploaded as bytes (CSV, TSV, JSONL or Parquet, by its name's extension), as one DataFrame.
+
+    Errors name the uploaded file, not where its bytes were kept while reading.
+    """
+    import tempfile
+
+    from .tables import table_format
+
+    fmt = table_format(name, input_format)
+    with tempfile.TemporaryDirectory(prefix="framing-upload-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        try:
+            return read_scored(str(path), fmt)
+        except InputError as exc:
+            raise InputError(exc.problem.replace(str(path), name), path=name, row=exc.row, line=exc.line) from None
+
+
+def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """A table as the bytes of a CSV, TSV, JSONL or Parquet file."""
+    import io
+
+    from .tables import _serialise
+
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    if fmt not in ("csv", "tsv", "jsonl"):
+        raise InputError(f"unknown table format {fmt!r}; choose csv, tsv, jsonl or parquet")
+    return _serialise(frame, fmt).encode("utf-8")
+
+
 def compare_file(
     source: str,
     target: str,
@@ -282,3 +319,24 @@ def corpus_frame(corpus: str | os.PathLike | None = None) -> pd.DataFrame:
     """The checked passages of a corpus folder."""
     codebook_path, passages_path = _corpus_paths(corpus)
     return load_corpus(passages_path, load_codebook(codebook_path))
+
+
+def model_card(model_id: str | None = None, models: str | os.PathLike | None = None) -> dict:
+    """What a model is: its manifest, its evaluation report (when it was evaluated) and whether it is active.
+
+    Read from the model's folder without unpickling the model.
+    """
+    folder = models_dir(models)
+    active = artifacts.active_model_id(folder)
+    model_id = model_id or active
+    manifest = artifacts.read_manifest(folder / model_id)
+    evaluation = folder / model_id / "evaluation.json"
+    return {
+        "model_id": model_id,
+        "active": model_id == active,
+        "manifest": manifest,
+        "evaluation": json.loads(evaluation.read_text(encoding="utf-8")) if evaluation.exists() else None,
+        "models": [{"model_id": m["model_id"], "created_at": m.get("created_at", ""), "active": m["model_id"] == active,
+                    "macro_f1": m.get("metrics", {}).get("macro_f1"), "n_passages": m.get("corpus", {}).get("n_passages")}
+                   for m in artifacts.list_models(folder)],
+    }

@@ -15,7 +15,7 @@ from nltk.sentiment.util import NEGATION_RE
 from nltk.stem.porter import PorterStemmer
 from nltk.tokenize import RegexpTokenizer
 
-__all__ = ["WordTokenizer", "tokenize", "stem", "mark_negation", "analyze", "NEG_SUFFIX"]
+__all__ = ["WordTokenizer", "tokenize", "stem", "mark_negation", "analyze", "analyze_words", "NEG_SUFFIX"]
 
 NEG_SUFFIX = "_NEG"
 #: Words, words with inner apostrophes or hyphens, numbers, and single punctuation marks.
@@ -131,6 +131,33 @@ def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4
     for n in range(3, ngram_max + 1):
         features.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return features
+
+
+def analyze_words(text: str, negation: bool = True, scope: int = 4) -> list[tuple[int, int, str]]:
+    """The words of ``text`` as :func:`analyze` sees them: ``(start, end, stem)`` per word.
+
+    ``stem`` carries the ``_NEG`` mark inside a negation's scope; the n-gram features
+    of :func:`analyze` are runs of these stems joined by spaces. ``start`` and ``end``
+    are character offsets into ``text``, for highlighting.
+
+    >>> analyze_words("Not an alliance.")
+    [(0, 3, 'not'), (4, 6, 'an_NEG'), (7, 15, 'allianc_NEG')]
+    """
+    words = []
+    left = 0
+    for match in _TOKENIZER._regexp.finditer(text):
+        token = match.group().lower()
+        if _is_punct(token):
+            left = 0
+            continue
+        if negation and _is_negation(token):
+            feature, left = stem(token), scope
+        elif left:
+            feature, left = stem(token) + NEG_SUFFIX, left - 1
+        else:
+            feature = stem(token)
+        words.append((match.start(), match.end(), feature))
+    return words
 
 
 def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True) -> dict[str, str]:

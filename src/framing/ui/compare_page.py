@@ -1,0 +1,169 @@
+"""Compare: one column per source type (or other group), every figure down to its passages."""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from framing.errors import FramingError
+from framing.ui import common
+from framing.views import passages
+
+#: Passages listed under a figure; the rest are counted and downloadable.
+SHOWN = 200
+
+
+def _focus(**focus) -> None:
+    st.session_state["focus"] = focus
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _share_chart(rows: pd.DataFrame, labels: list[str], key: str):
+    colours = common.label_colours(labels)
+    pick = alt.selection_point(name="pick", fields=["label"])
+    base = alt.Chart(rows).encode(x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar().encode(
+        y=alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title=None),
+        color=alt.Color("label:N", sort=labels, scale=alt.Scale(domain=labels, range=[colours[l] for l in labels]), legend=None),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("label:N", title="frame"), alt.Tooltip("share:Q", format=".1%"),
+                 alt.Tooltip("low:Q", format=".1%", title="95% low"), alt.Tooltip("high:Q", format=".1%", title="95% high"),
+                 alt.Tooltip("n:Q", title="passages")],
+    ).add_params(pick)
+    rules = base.mark_rule(color="black", strokeWidth=1.5).encode(y="low:Q", y2="high:Q")
+    return st.altair_chart((bars + rules).properties(height=180), key=key, on_select="rerun", selection_mode="pick",
+                           width="stretch")
+
+
+def _chart_pick(event, key: str, value: str) -> None:
+    """A bar picked in a chart opens its passages (once per new pick)."""
+    picked = [p.get("label") for p in (event.selection.get("pick", []) if event else [])]
+    last = st.session_state.get(f"_last_{key}")
+    if picked and picked != last:
+        _focus(value=value, label=picked[0])
+    st.session_state[f"_last_{key}"] = picked
+
+
+def render() -> None:
+    view = common.sidebar()
+    if view is None:
+        return
+    coll, group = view.collection, view.group
+    labels, index, positive = list(coll.labels), coll.index, coll.positive
+    st.title(f"How each {group.replace('_', ' ')} frames the story")
+    if not view.mask.any():
+        st.info("No passage matches these filters.")
+        return
+    try:
+        result = view.comparison()
+    except FramingError as exc:
+        st.error(str(exc))
+        return
+    boot = {r["interval"] for r in result["shares"]}
+    st.caption(
+        f"{view.name} · {result['n_passages']:,} passages · frame shares are the mean calibrated probabilities, with 95% "
+        + ("cluster-bootstrap intervals" if boot == {"bootstrap"} else "intervals (bootstrap, or its normal limit for large groups)")
+        + (f" resampling whole {result['cluster']}s" if result["cluster"] else "")
+        + f" · {index.replace('_', ' ')}: from −1 to +1, how much more likely {positive} is than its opposite frame"
+    )
+    with st.container(border=True):
+        st.markdown("**In plain words**")
+        st.markdown("\n".join(f"- {s}" for s in result["summary"]) or "- Nothing to report.")
+
+    shares = pd.DataFrame(result["shares"])
+    terms = pd.DataFrame(result["terms"])
+    values = common.group_order(shares[group].unique(), group)
+    if len(values) > common.MAX_GROUPS:
+        st.warning(f"{len(values)} groups: showing the {common.MAX_GROUPS} largest. Filter or compare by another column to see the rest.")
+        sizes = shares.groupby(group)["n"].first().sort_values(ascending=False)
+        values = [v for v in values if v in set(sizes.index[: common.MAX_GROUPS].astype(str))]
+    columns = st.columns(len(values), border=True)
+    for column, value in zip(columns, values):
+        rows = shares[shares[group].astype(str) == value]
+        first = rows.iloc[0]
+        with column:
+            st.subheader(value)
+            st.caption(f"{int(first['n']):,} passages" + (f" · {int(first['clusters']):,} {result['cluster']}s" if result["cluster"] else "")
+                       + (" · too few to report on" if first["too_small"] else ""))
+            _chart_pick(_share_chart(rows, labels, key=f"chart_{value}"), f"chart_{value}", value)
+            for label in labels:
+                row = rows[rows["label"] == label].iloc[0]
+                st.button(f"{label} {_pct(row['share'])} [{_pct(row['low'])}–{_pct(row['high'])}]", key=f"share_{value}_{label}",
+                          on_click=_focus, kwargs={"value": value, "label": label}, width="stretch",
+                          help=f"{row['hard_share']:.0%} of these passages have the label {label}; click to see them")
+            st.metric(f"mean {index.replace('_', ' ')}", f"{first['index_mean']:+.2f}",
+                      help=f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}")
+            st.caption(f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}")
+            mine = terms[terms["group"] == value] if len(terms) else terms
+            mine = mine[mine["significant"]] if len(mine) else mine
+            st.markdown("**Distinctive words**")
+            if len(mine):
+                chosen = st.pills("Distinctive words", mine["term"].tolist()[:8], key=f"terms_{value}", label_visibility="collapsed",
+                                  on_change=lambda v=value: _focus(value=v, term=st.session_state.get(f"terms_{v}")))
+                del chosen
+            else:
+                st.caption("none significant")
+            st.markdown("**Typical passages**")
+            for label in labels:
+                typical = result["passages"].get(value, {}).get(label, [])
+                if typical:
+                    text = str(typical[0]["text"])
+                    st.markdown(f"{common.badge(label, labels)} {html.escape(text[:220])}{'…' if len(text) > 220 else ''}",
+                                unsafe_allow_html=True)
+
+    with st.expander("Tests: do the groups differ?", expanded=False):
+        association = result["association"]
+        if association.get("testable"):
+            st.markdown(f"Chi-square test of frames × {group}: χ² = {association['chi2']:.1f}, df = {association['dof']}, "
+                        f"p = {association['p_value']:.3g}, Cramér's V = {association['cramers_v']:.2f} (n = {association['n']:,}).")
+        else:
+            st.markdown("Too few passages for a chi-square test.")
+        if result["pairwise"]:
+            pairs = pd.DataFrame(result["pairwise"])
+            st.markdown(f"Pairwise: is the share of **{positive}** different? Fisher's exact tests, Holm-corrected.")
+            st.dataframe(pairs, hide_index=True, key="pairwise_table",
+                         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("share_a", "share_b", "difference")}
+                         | {c: st.column_config.NumberColumn(format="%.2g") for c in ("p_value", "p_holm")})
+        if len(terms):
+            st.markdown("Distinctive words: log-odds ratio with an informative Dirichlet prior, one group against the rest, "
+                        "Benjamini–Hochberg adjusted.")
+            st.dataframe(terms.drop(columns=["context"], errors="ignore"), hide_index=True, key="terms_table")
+    _behind(view, result)
+
+
+def _behind(view: common.View, result: dict) -> None:
+    """The passages behind the figure the user picked."""
+    focus = st.session_state.get("focus")
+    st.subheader("The passages behind the numbers")
+    if not focus or focus.get("value") is None:
+        st.caption("Click a share, a bar or a distinctive word above to see the passages behind it.")
+        return
+    coll, group = view.collection, view.group
+    value, label, term = focus.get("value"), focus.get("label"), focus.get("term")
+    if group in ("month", "quarter", "year"):
+        st.caption("Passages behind time groups are listed on the Explore page.")
+        return
+    if term is None and label is None:
+        return
+    found = passages(coll, view.mask, group=group, value=value, label=label, term=term,
+                     sort="typical" if label else "hype")
+    what = f"{group.replace('_', ' ')} **{value}**, " + (f"label **{label}**" if label else f"word **{term}**")
+    st.markdown(f"{what}: {len(found):,} passages" + (f", the {SHOWN} most typical shown" if len(found) > SHOWN else ""))
+    shown = [c for c in ("id", "text", "label", *[f"p_{l}" for l in coll.labels], coll.index, "speaker", "outlet", "story", "date", "annotated")
+             if c in found.columns]
+    st.dataframe(found[shown].head(SHOWN), hide_index=True, width="stretch", key="behind_table",
+                 column_config={c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.2f") for c in shown if c.startswith("p_")})
+    if term is not None:
+        contexts = [t for t in result["terms"] if t["group"] == value and t["term"] == term]
+        if contexts and contexts[0].get("context"):
+            st.caption("In context: " + " · ".join(html.escape(c) for c in contexts[0]["context"]))
+
+
+if __name__ == "__main__":
+    render()

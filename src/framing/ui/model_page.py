@@ -1,0 +1,84 @@
+"""Model: the active model's card — label set, data hashes, metrics, confusion matrix, reliability — and the others."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from framing import service
+from framing.errors import FramingError
+
+
+def render() -> None:
+    st.title("The model")
+    try:
+        card = service.model_card()
+        codebook = service.corpus_codebook()
+    except FramingError as exc:
+        st.error(str(exc))
+        return
+    manifest, evaluation = card["manifest"], card["evaluation"]
+    metrics = manifest.get("metrics", {})
+    st.markdown(f"Active model **`{card['model_id']}`**, trained {manifest.get('created_at', 'at an unknown time')} on "
+                f"{manifest['corpus']['n_passages']:,} passages from {manifest['corpus']['n_stories']} stories.")
+    if metrics:
+        columns = st.columns(4)
+        columns[0].metric("macro-F1", f"{metrics['macro_f1']:.3f}", help=metrics.get("method"))
+        columns[1].metric("accuracy", f"{metrics['accuracy']:.3f}")
+        columns[2].metric("calibration error (ECE)", f"{metrics['ece']:.3f}")
+        columns[3].metric("keyword-lexicon macro-F1", f"{metrics['keyword_lexicon_macro_f1']:.3f}",
+                          help="A baseline that counts the codebook's cue words")
+        st.caption(f"Evaluated {metrics.get('method', '')}: every story is scored by a model that never saw it.")
+
+    st.subheader("Label set")
+    definitions = {label.name: label for label in codebook.labels}
+    rows = [{"label": l, "frame": getattr(definitions.get(l), "frame", ""), "F1": metrics.get("per_label_f1", {}).get(l),
+             "training passages": manifest["corpus"].get("label_counts", {}).get(l),
+             "definition": getattr(definitions.get(l), "definition", "")} for l in manifest["labels"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="label_set", width="stretch")
+
+    if evaluation:
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Confusion matrix")
+            matrix = evaluation["model"]["confusion_matrix"]
+            long = pd.DataFrame([{"annotated": t, "predicted": p, "passages": matrix["rows_true_columns_predicted"][i][j]}
+                                 for i, t in enumerate(matrix["labels"]) for j, p in enumerate(matrix["labels"])])
+            base = alt.Chart(long).encode(x=alt.X("predicted:N", sort=matrix["labels"]), y=alt.Y("annotated:N", sort=matrix["labels"]))
+            heat = base.mark_rect().encode(color=alt.Color("passages:Q", scale=alt.Scale(scheme="blues"), legend=None))
+            text = base.mark_text().encode(text="passages:Q", color=alt.condition(alt.datum.passages > long["passages"].max() / 2,
+                                                                                   alt.value("white"), alt.value("black")))
+            st.altair_chart((heat + text).properties(height=260), key="confusion_chart", width="stretch")
+        with right:
+            st.subheader("Reliability")
+            bins = pd.DataFrame(evaluation["reliability"])
+            points = alt.Chart(bins).mark_line(point=True).encode(
+                x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), title="predicted probability of the label"),
+                y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title="share correct"),
+                tooltip=["bin", "n", alt.Tooltip("confidence:Q", format=".2f"), alt.Tooltip("accuracy:Q", format=".2f")])
+            diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 4], color="grey").encode(x="x", y="y")
+            st.altair_chart((diagonal + points).properties(height=260), key="reliability_chart", width="stretch")
+            st.caption("A calibrated model lies on the diagonal: of passages given 80%, four in five are right.")
+        by_source = evaluation.get("by_source_type")
+        if by_source:
+            st.subheader("By source type")
+            st.dataframe(pd.DataFrame(by_source).T if isinstance(by_source, dict) else pd.DataFrame(by_source), key="by_source")
+
+    st.subheader("What it was made from")
+    st.dataframe(pd.DataFrame([
+        {"item": "codebook", "value": f"{manifest['codebook']['name']} {manifest['codebook']['version']}", "sha256": manifest["codebook"]["sha256"]},
+        {"item": "corpus", "value": manifest["corpus"]["file"], "sha256": manifest["corpus"]["sha256"]},
+        {"item": "model file", "value": manifest["model_file"]["name"], "sha256": manifest["model_file"]["sha256"]},
+        {"item": "pipeline", "value": manifest.get("pipeline", ""), "sha256": ""},
+        {"item": "training settings", "value": ", ".join(f"{k}={v}" for k, v in manifest.get("training_config", {}).items()), "sha256": ""},
+        {"item": "libraries", "value": ", ".join(f"{k} {v}" for k, v in manifest["libraries"].items()), "sha256": ""},
+    ]), hide_index=True, key="provenance", width="stretch")
+
+    st.subheader("All models")
+    st.dataframe(pd.DataFrame(card["models"]), hide_index=True, key="models_table", width="stretch")
+    st.caption("The active model scores everything in the dashboard; `framing models` lists them on the command line.")
+
+
+if __name__ == "__main__":
+    render()

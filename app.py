@@ -13,16 +13,16 @@ import streamlit as st
 import framing.ui
 from framing.ui.common import keep_choices
 
-st.set_page_config(page_title="framing: how each source frames the story", page_icon="🗞️", layout="wide")
+st.set_page_config(page_title="framing: how each source frames the story", page_icon=":material/newspaper:", layout="wide")
 
 keep_choices()
 PAGES = Path(framing.ui.__file__).parent
 navigation = st.navigation([
-    st.Page(PAGES / "compare_page.py", title="Compare", icon="⚖️", url_path="compare", default=True),
-    st.Page(PAGES / "claims_page.py", title="Claims", icon="🔁", url_path="claims"),
-    st.Page(PAGES / "explore_page.py", title="Explore", icon="🔎", url_path="explore"),
-    st.Page(PAGES / "try_page.py", title="Try it", icon="✍️", url_path="try"),
-    st.Page(PAGES / "data_page.py", title="Your data", icon="📤", url_path="data"),
-    st.Page(PAGES / "model_page.py", title="Model", icon="🧾", url_path="model"),
+    st.Page(PAGES / "compare_page.py", title="Compare", icon=":material/balance:", url_path="compare", default=True),
+    st.Page(PAGES / "claims_page.py", title="Claims", icon=":material/compare_arrows:", url_path="claims"),
+    st.Page(PAGES / "explore_page.py", title="Explore", icon=":material/search:", url_path="explore"),
+    st.Page(PAGES / "try_page.py", title="Try it", icon=":material/edit_note:", url_path="try"),
+    st.Page(PAGES / "data_page.py", title="Your data", icon=":material/upload_file:", url_path="data"),
+    st.Page(PAGES / "model_page.py", title="Model", icon=":material/model_training:", url_path="model"),
 ])
 navigation.run()

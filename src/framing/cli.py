@@ -246,7 +246,7 @@ def _dashboard(args) -> int:
             raise InputError("no such file", path=args.data)
         env["FRAMING_DASHBOARD_DATA"] = str(Path(args.data).resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false"]
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     if args.headless:
         command += ["--server.headless", "true"]
     return subprocess.call(command, env=env)

@@ -249,28 +249,54 @@ def log_odds_dirichlet(counts_group: np.ndarray, counts_rest: np.ndarray, prior:
     return delta, delta / np.sqrt(variance)
 
 
-def term_counts(texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Word counts of each text (texts × vocabulary) and the vocabulary, in alphabetical order.
-
-    A word is a run of letters, digits, apostrophes and hyphens, lower-cased, with
-    apostrophes and hyphens trimmed from its ends; words that are alphabetic, longer
-    than one letter and not English stop words are counted. The whole collection is
-    split and encoded by Arrow in one pass, so a table can be counted once and any
-    subset of its rows compared later by slicing the matrix.
-    """
+def _split_words(column) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Arrow's word split of one column: (row of each word, code of each word, the distinct words)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    column = pa.array(list(texts), pa.large_string()) if not isinstance(texts, (pa.Array, pa.ChunkedArray)) else texts
     words = pc.split_pattern_regex(pc.utf8_lower(column), pattern=r"[^\p{L}\p{N}_'’\-]+")
     rows = pc.list_parent_indices(words).to_numpy()
     encoded = pc.dictionary_encode(pc.utf8_trim(pc.list_flatten(words), characters="'’-"))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    dictionary = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return rows, encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Word counts of each text (texts × vocabulary) and the vocabulary, in alphabetical order.
+
+    A word is a run of letters, digits, apostrophes and hyphens, lower-cased, with
+    apostrophes and hyphens trimmed from its ends; words that are alphabetic, longer
+    than one letter and not English stop words are counted. Arrow splits and encodes
+    the collection in blocks on ``threads`` threads (default: one per core), so a table
+    can be counted once and any subset of its rows compared later by slicing the matrix.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    column = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts if isinstance(texts, pd.Series) else list(texts))
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.large_string())
+    n = len(column)
+    threads = max(1, threads or os.cpu_count() or 1)
+    step = max(10_000, -(-n // threads))
+    starts = list(range(0, n, step)) or [0]
+    with ThreadPoolExecutor(min(threads, len(starts))) as pool:
+        blocks = list(pool.map(lambda start: _split_words(column.slice(start, step)), starts))
+    ids: dict[str, int] = {}
     stop = frozenset(ENGLISH_STOP_WORDS)
+    rows, codes = [], []
+    for start, (block_rows, block_codes, dictionary) in zip(starts, blocks):
+        mapping = np.array([ids.setdefault(w, len(ids)) for w in dictionary] + [-1], dtype=np.int64)
+        rows.append(block_rows + start)
+        codes.append(mapping[block_codes])
+    rows, codes = np.concatenate(rows), np.concatenate(codes)
+    dictionary = np.array(list(ids), dtype=object)
     wanted = np.flatnonzero([w.isalpha() and len(w) > 1 and w not in stop for w in dictionary])
     vocabulary = dictionary[wanted]
     order = np.argsort(vocabulary, kind="stable")
@@ -278,9 +304,9 @@ def term_counts(texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     columns[wanted[order]] = np.arange(len(order))
     cols = columns[codes]
     keep = cols >= 0
-    indptr = np.zeros(len(column) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows[keep], minlength=len(column)), out=indptr[1:])
-    matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), cols[keep], indptr), shape=(len(column), len(order)))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+    matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32), cols[keep], indptr), shape=(n, len(order)))
     matrix.sum_duplicates()
     return matrix, vocabulary[order].astype(str)
 

@@ -132,13 +132,22 @@ def compare_scored(
         "pairwise": pairwise.to_dict("records"),
         "terms": terms.to_dict("records"),
         "claims": aligned.to_dict("records"),
-        "passages": {
-            str(g): {str(l): part.loc[part["label"] == l].nlargest(typical, f"p_{l}")[shown].to_dict("records") for l in labels}
-            for g, part in ok.groupby(group)
-        },
+        "passages": _typical_passages(ok, labels, group, shown, typical),
     }
     result["summary"] = summary_sentences(result)
     return json.loads(json.dumps(result, default=_jsonable))
+
+
+def _typical_passages(ok: pd.DataFrame, labels: Sequence[str], group: str, shown: list[str], typical: int) -> dict:
+    """Per group and label, the ``typical`` passages with that label that the model gives it most surely."""
+    out = {str(g): {str(l): [] for l in labels} for g in sorted(ok[group].unique())}
+    for label in labels:
+        column = f"p_{label}"
+        chosen = ok.loc[ok["label"] == label, list(dict.fromkeys([group, *shown, column]))]
+        top = chosen.sort_values(column, ascending=False, kind="stable").groupby(group, sort=False).head(typical)
+        for g, part in top.groupby(group, sort=False):
+            out[str(g)][str(label)] = part[shown].to_dict("records")
+    return out
 
 
 def _jsonable(value):
@@ -168,13 +177,13 @@ def summary_sentences(result: dict) -> list[str]:
     if association.get("testable"):
         verdict = "differ" if association["p_value"] < 0.05 else "do not differ detectably"
         sentences.append(
-            f"The {group} groups {verdict} in how they frame the story "
+            f"The {group.replace('_', ' ')} groups {verdict} in how they frame the story "
             f"(chi-square {association['chi2']:.1f}, {_p(association['p_value'])}, Cramér's V {association['cramers_v']:.2f})."
         )
     for pair in result["pairwise"]:
         if pair["p_holm"] < 0.05:
             more, less = (pair["a"], pair["b"]) if pair["difference"] > 0 else (pair["b"], pair["a"])
-            sentences.append(f"{more} use the {positive} frame more than {less} "
+            sentences.append(f"{more} passages use the {positive} frame more than {less} passages "
                              f"({_pct(max(pair['share_a'], pair['share_b']))} vs {_pct(min(pair['share_a'], pair['share_b']))}; "
                              f"the difference is significant, Holm-corrected {_p(pair['p_holm'])}).")
     exaggerating = [c for c in result["claims"] if c["verdict"] == "exaggerates"]

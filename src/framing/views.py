@@ -90,7 +90,7 @@ def prepare(scored: pd.DataFrame, name: str = "input", group: str = "source_type
     for column in (group, "story", "outlet"):
         if column in table.columns:
             table[column] = table[column].astype("string")
-    counts, vocabulary = term_counts(table["text"].astype(str).tolist())
+    counts, vocabulary = term_counts(table["text"].astype("string[pyarrow]"))
     dates = _read_dates(table["date"]) if "date" in table.columns else None
     return Collection(name, table, tuple(labels), index, counts, vocabulary, typed[~ok].reset_index(drop=True), dates)
 

@@ -81,11 +81,12 @@ def _claims(token: str, filters_key: str, _collection: Collection, _mask: np.nda
 def datasets() -> dict[str, str]:
     """The data a user can look at: name → cache token."""
     fingerprint = service.active_model_fingerprint()
-    found = {BUNDLED: "bundled:" + ":".join(fingerprint)}
+    found = {}
     given = os.environ.get(DATA_ENV)
-    if given:
+    if given:  # shown first: the user started the dashboard to look at it
         stat = Path(given).stat()
         found[Path(given).name] = f"file:{given}:{stat.st_mtime}:{stat.st_size}:" + ":".join(fingerprint)
+    found[BUNDLED] = "bundled:" + ":".join(fingerprint)
     for name, (token, _) in st.session_state.get("uploads", {}).items():
         found[name] = token
     return found

@@ -53,13 +53,16 @@ def render() -> None:
         with right:
             st.subheader("Reliability")
             bins = pd.DataFrame(evaluation["reliability"])
-            points = alt.Chart(bins).mark_line(point=True).encode(
+            line = alt.Chart(bins).mark_line().encode(x="confidence:Q", y="accuracy:Q")
+            points = alt.Chart(bins).mark_circle(opacity=0.9).encode(
+                size=alt.Size("n:Q", title="passages", scale=alt.Scale(range=[20, 400])),
                 x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), title="predicted probability of the label"),
                 y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title="share correct"),
                 tooltip=["bin", "n", alt.Tooltip("confidence:Q", format=".2f"), alt.Tooltip("accuracy:Q", format=".2f")])
             diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 4], color="grey").encode(x="x", y="y")
-            st.altair_chart((diagonal + points).properties(height=260), key="reliability_chart", width="stretch")
-            st.caption("A calibrated model lies on the diagonal: of passages given 80%, four in five are right.")
+            st.altair_chart((diagonal + line + points).properties(height=260), key="reliability_chart", width="stretch")
+            st.caption("Out-of-story predictions binned by their probability; dot size is the number of passages. A "
+                       "calibrated model lies on the diagonal: of passages given 80%, four in five are right.")
         by_source = evaluation.get("by_source_type")
         if by_source:
             st.subheader("By source type")

@@ -60,6 +60,7 @@ def main() -> None:
         build(args.n, work / "collection.csv")
         table = pd.read_csv(work / "collection.csv")
         rng = np.random.default_rng(0)
+        table["article"] = [f"article-{i // 8}" for i in range(len(table))]
         table["date"] = (pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, len(table)), unit="D")).strftime("%Y-%m-%d")
         table.to_csv(work / "collection.csv", index=False)
         cli(["score", str(work / "collection.csv"), "-o", str(work / "scored.parquet"), "-q"])

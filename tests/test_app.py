@@ -86,6 +86,13 @@ def test_every_share_opens_the_passages_behind_it(app):
     assert behind["p_hype"].is_monotonic_decreasing  # most typical first
 
 
+def test_the_index_opens_the_passages_highest_first(app):
+    app.button(key="index_expert").click().run()
+    assert not app.exception
+    behind = table(app, "text", "hype_index")
+    assert len(behind) > 0 and behind["hype_index"].is_monotonic_decreasing
+
+
 def test_a_distinctive_word_opens_the_passages_that_use_it(app):
     pills = app.pills(key="terms_tabloid")
     word = pills.options[0]

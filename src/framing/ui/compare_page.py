@@ -99,7 +99,8 @@ def render() -> None:
                           help=f"{row['hard_share']:.0%} of these passages have the label {label}; click to see them")
             st.metric(f"mean {index.replace('_', ' ')}", f"{first['index_mean']:+.2f}",
                       help=f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}")
-            st.caption(f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}")
+            st.button(f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}", key=f"index_{value}", type="tertiary",
+                      on_click=_focus, kwargs={"value": value, "by": "index"}, help="Click to see these passages, highest index first")
             mine = terms[terms["group"] == value] if len(terms) else terms
             mine = mine[mine["significant"]] if len(mine) else mine
             st.markdown("**Distinctive words**")
@@ -149,11 +150,10 @@ def _behind(view: common.View, result: dict) -> None:
     if group in ("month", "quarter", "year"):
         st.caption("Passages behind time groups are listed on the Explore page.")
         return
-    if term is None and label is None:
-        return
     found = passages(coll, view.mask, group=group, value=value, label=label, term=term,
                      sort="typical" if label else "hype")
-    what = f"{group.replace('_', ' ')} **{value}**, " + (f"label **{label}**" if label else f"word **{term}**")
+    what = f"{group.replace('_', ' ')} **{value}**, " + (
+        f"label **{label}**" if label else f"word **{term}**" if term else f"highest {coll.index.replace('_', ' ')} first")
     st.markdown(f"{what}: {len(found):,} passages" + (f", the {SHOWN} most typical shown" if len(found) > SHOWN else ""))
     shown = [c for c in ("id", "text", "label", *[f"p_{l}" for l in coll.labels], coll.index, "speaker", "outlet", "story", "date", "annotated")
              if c in found.columns]

@@ -1,0 +1,83 @@
+"""What to label next: unlabelled passages ranked by how unsure the model is, kept diverse and shared among sources."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .model import FramingModel
+
+__all__ = ["uncertainty", "label_queue", "STRATEGIES"]
+
+STRATEGIES = ("margin", "entropy")
+
+
+def uncertainty(proba: np.ndarray, strategy: str = "margin") -> np.ndarray:
+    """How unsure each row of calibrated probabilities is, from 0 (certain) to 1.
+
+    ``margin``: 1 minus the gap between the two likeliest labels. ``entropy``: the
+    entropy of the probabilities divided by its maximum, log(number of labels).
+    """
+    proba = np.asarray(proba, dtype=float)
+    if strategy == "margin":
+        top = np.sort(proba, axis=1)
+        return 1.0 - (top[:, -1] - top[:, -2])
+    if strategy == "entropy":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(proba > 0, -proba * np.log(proba), 0.0)
+        return terms.sum(axis=1) / math.log(proba.shape[1])
+    raise ValueError(f"unknown strategy {strategy!r}; choose one of {STRATEGIES}")
+
+
+def label_queue(
+    model: FramingModel,
+    passages: pd.DataFrame,
+    *,
+    k: int = 50,
+    strategy: str = "margin",
+    quota_column: str | None = "source_type",
+    max_similarity: float = 0.6,
+    text_column: str = "text",
+) -> pd.DataFrame:
+    """The ``k`` passages most worth labelling next, best first.
+
+    Passages are taken in order of :func:`uncertainty`, skipping any whose tf-idf cosine
+    similarity to one already taken exceeds ``max_similarity`` (so ten near-copies of
+    one hard passage do not fill the queue), with at most ``ceil(k / groups)`` from
+    each value of ``quota_column`` while other groups still have candidates.
+
+    Returns the chosen rows of ``passages`` with ``rank``, ``uncertainty``, the
+    predicted ``label`` and the ``p_<label>`` columns (input columns of those names are
+    replaced).
+    """
+    if passages.empty or k <= 0:
+        return passages.iloc[:0].assign(rank=pd.Series(dtype=int), uncertainty=pd.Series(dtype=float))
+    texts = passages[text_column].astype(str).tolist()
+    scores = model.predict_frame(texts)
+    unsure = uncertainty(scores[[f"p_{l}" for l in model.labels]].to_numpy(), strategy)
+    features = model.pipeline.named_steps["features"].transform(texts).tocsr()
+    groups = (passages[quota_column].astype(str).to_numpy() if quota_column and quota_column in passages.columns
+              else np.full(len(passages), ""))
+    quota = math.ceil(k / len(set(groups)))
+    order = np.argsort(-unsure, kind="stable")
+    chosen: list[int] = []
+    taken: dict[str, int] = {}
+    skipped: list[int] = []
+    for strict in (True, False):  # a second pass fills the places of groups that ran out
+        for i in order if strict else skipped:
+            if len(chosen) == k:
+                break
+            if strict and taken.get(groups[i], 0) >= quota:
+                skipped.append(i)
+                continue
+            if chosen and features[i].nnz and (features[chosen] @ features[i].T).max() > max_similarity:
+                continue
+            chosen.append(i)
+            taken[groups[i]] = taken.get(groups[i], 0) + 1
+    picked = passages.iloc[chosen].drop(columns=[c for c in scores.columns if c in passages.columns])
+    out = pd.concat([picked.reset_index(drop=True), scores.iloc[chosen].reset_index(drop=True)], axis=1)
+    out.insert(0, "uncertainty", unsure[chosen])
+    out.insert(0, "rank", np.arange(1, len(chosen) + 1))
+    return out

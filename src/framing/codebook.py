@@ -8,14 +8,17 @@ corpus validator, the model, the hype index, the keyword baseline) asks a
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .errors import CodebookError
 
-__all__ = ["Label", "SourceType", "Rule", "Codebook", "load_codebook"]
+__all__ = ["Label", "SourceType", "Rule", "Codebook", "load_codebook", "add_label", "new_codebook"]
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,9 @@ class Codebook:
         raise KeyError(source_type)
 
     def is_against_type(self, source_type: str, label: str) -> bool:
-        """True when a passage's label differs from what its source type usually says."""
-        return self.typical_label(source_type) != label
+        """True when a passage's label differs from what its source type usually says (False for unknown types)."""
+        known = {source.name: source.typical_label for source in self.source_types}
+        return source_type in known and known[source_type] != label
 
 
 def _text(table: dict, key: str, where: str, path: Path) -> str:
@@ -204,3 +208,77 @@ def load_codebook(path: str | os.PathLike) -> Codebook:
     except FileNotFoundError:
         raise CodebookError(f"{path}: codebook file not found") from None
     return parse_codebook(data, path)
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _label_block(name: str, definition: str, frame: str | None, cues: Sequence[str], examples: Sequence[str]) -> str:
+    lines = ["", "[[labels]]", f"name = {_toml_string(name)}", f"frame = {_toml_string(frame or name)}",
+             f"definition = {_toml_string(definition)}",
+             f"cues = [{', '.join(_toml_string(c) for c in cues)}]",
+             f"examples = [{', '.join(_toml_string(e) for e in examples)}]"]
+    return "\n".join(lines) + "\n"
+
+
+def _replace_checked(path: Path, text: str) -> Codebook:
+    """Write ``text`` as the codebook at ``path`` only if it parses as a valid codebook."""
+    codebook = parse_codebook(text.encode("utf-8"), path)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return load_codebook(path)
+
+
+def add_label(path: str | os.PathLike, name: str, definition: str, *, frame: str | None = None,
+              cues: Sequence[str] = (), examples: Sequence[str] = ()) -> Codebook:
+    """Add a label to a codebook file (appended as a ``[[labels]]`` table; the rest of the file is kept as written).
+
+    Raises
+    ------
+    CodebookError
+        When the label exists already, or the result would not be a valid codebook.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "codebook.toml"
+    codebook = load_codebook(path)
+    if not re.fullmatch(r"[A-Za-z][\w\-]*", name or ""):
+        raise CodebookError(f"{path}: a label name is a word (letters, digits, _ or -), got {name!r}")
+    if name in codebook.label_names:
+        raise CodebookError(f"{path}: the codebook has a label {name!r} already")
+    text = path.read_text(encoding="utf-8")
+    return _replace_checked(path, text.rstrip("\n") + "\n" + _label_block(name, definition, frame, cues, examples))
+
+
+def new_codebook(path: str | os.PathLike, name: str, labels: Sequence[str], *, positive: str | None = None,
+                 negative: str | None = None, source_types: Sequence[str] = ("unknown",),
+                 definitions: dict[str, str] | None = None) -> Codebook:
+    """Write a new codebook for a label set of one's own (refusing to overwrite one).
+
+    The index is P(``positive``) − P(``negative``), by default the first two labels; every
+    source type's typical label is the last label. Definitions default to a placeholder
+    that says to write them.
+    """
+    path = Path(path)
+    if path.is_dir() or not path.suffix:
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / "codebook.toml"
+    if path.exists():
+        raise CodebookError(f"{path}: a codebook exists already")
+    labels = list(labels)
+    if len(labels) < 2:
+        raise CodebookError(f"{path}: a codebook needs at least two labels, got {labels}")
+    positive, negative = positive or labels[0], negative or labels[1]
+    definitions = definitions or {}
+    parts = [f"name = {_toml_string(name)}", 'version = "1.0"', "", "[index]", f"positive = {_toml_string(positive)}",
+             f"negative = {_toml_string(negative)}", "", "[baseline]", f"fallback = {_toml_string(labels[-1])}"]
+    text = "\n".join(parts) + "\n"
+    for label in labels:
+        text += _label_block(label, definitions.get(label, f"Passages labelled {label} (write the definition here)."), None, (), ())
+    for source in source_types:
+        text += (f"\n[[source_types]]\nname = {_toml_string(source)}\n"
+                 f"definition = {_toml_string(f'Passages whose source type is {source}.')}\ntypical_label = {_toml_string(labels[-1])}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _replace_checked(path, text)

@@ -15,7 +15,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import LeaveOneGroupOut
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from .codebook import Codebook
 from .config import TrainingConfig
@@ -133,17 +133,23 @@ def _fold(train: pd.DataFrame, test: pd.DataFrame, codebook: Codebook, config: T
     majority = np.tile([prior.get(l, 0.0) for l in labels], (len(test), 1))
 
     features = pipeline.named_steps["features"]
-    probe = LogisticRegression(C=config.C, max_iter=5000).fit(
-        features.transform(texts), train["source_type"].to_numpy(dtype=object)
-    )
-    probe_pred = probe.predict(features.transform(test["text"].tolist()))
+    sources = train["source_type"].to_numpy(dtype=object)
+    if len(set(sources)) > 1:
+        probe = LogisticRegression(C=config.C, max_iter=5000).fit(features.transform(texts), sources)
+        probe_pred = probe.predict(features.transform(test["text"].tolist()))
+    else:  # one source type: nothing to probe
+        probe_pred = np.full(len(test), sources[0] if len(sources) else "", dtype=object)
     return {"index": test.index, "model": model, "keyword": keyword, "majority": majority, "probe": probe_pred}
 
 
 def evaluate_corpus(
-    corpus: pd.DataFrame, codebook: Codebook, config: TrainingConfig | None = None, *, n_jobs: int = -1
+    corpus: pd.DataFrame, codebook: Codebook, config: TrainingConfig | None = None, *, n_jobs: int = -1,
+    folds: int | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Leave-one-story-out cross-validation of the framing model and the baselines.
+
+    With ``folds``, stratified k-fold cross-validation instead (shuffled with the
+    config's seed): for collections without stories, such as headlines.
 
     Returns
     -------
@@ -158,9 +164,14 @@ def evaluate_corpus(
     labels = list(codebook.label_names)
     corpus = corpus.reset_index(drop=True)
     stories = corpus["story"].to_numpy(dtype=object)
-    if len(set(stories)) < 2:
-        raise ValueError("leave-one-story-out evaluation needs passages from at least two stories")
-    splits = LeaveOneGroupOut().split(corpus, groups=stories)
+    if folds:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=config.seed).split(corpus, corpus["label"].to_numpy(dtype=object))
+        method = f"{folds}-fold cross-validation"
+    else:
+        if len(set(stories)) < 2:
+            raise ValueError("leave-one-story-out evaluation needs passages from at least two stories; use k-fold cross-validation")
+        splits = LeaveOneGroupOut().split(corpus, groups=stories)
+        method = "leave-one-story-out"
     folds = Parallel(n_jobs=n_jobs)(
         delayed(_fold)(corpus.iloc[train], corpus.iloc[test], codebook, config) for train, test in splits
     )
@@ -174,7 +185,7 @@ def evaluate_corpus(
 
     y = corpus["label"].to_numpy(dtype=object)
     report = {
-        "method": "leave-one-story-out",
+        "method": method,
         "n_passages": n,
         "n_stories": int(len(set(stories))),
         "labels": labels,
@@ -255,8 +266,10 @@ def report_to_markdown(report: dict) -> str:
     lines = [
         "# Evaluation",
         "",
-        f"{report['method']} cross-validation over {report['n_passages']} passages from {report['n_stories']} stories: "
-        "each passage is predicted by a model that never saw its story.",
+        (f"{report['method']} cross-validation over {report['n_passages']} passages from {report['n_stories']} stories: "
+         "each passage is predicted by a model that never saw its story."
+         if report["method"] == "leave-one-story-out" else
+         f"{report['method']} over {report['n_passages']} passages: each passage is predicted by a model that never saw it."),
         "",
         "| system | macro-F1 | accuracy | ECE |",
         "|---|---|---|---|",

@@ -26,6 +26,8 @@ import joblib
 from .errors import ArtifactError, IncompatibleArtifactError, ModelNotFoundError, TamperedArtifactError
 
 __all__ = [
+    "history",
+    "rollback",
     "FORMAT",
     "SCHEMA_VERSION",
     "library_versions",
@@ -43,6 +45,8 @@ SCHEMA_VERSION = 1
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 ACTIVE_FILE = "ACTIVE"
+#: One line per change of the active model: when, which model, which it replaced.
+HISTORY_FILE = "HISTORY.jsonl"
 
 
 def library_versions() -> dict[str, str]:
@@ -72,13 +76,15 @@ def _write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def save_artifact(pipeline, manifest: dict, models_dir: str | os.PathLike, *, activate: bool = True) -> str:
+def save_artifact(pipeline, manifest: dict, models_dir: str | os.PathLike, *, activate: bool = True,
+                  extra_files: dict[str, str] | None = None) -> str:
     """Write ``pipeline`` and its manifest as a new model folder; return the model id.
 
     The folder is built under a temporary name inside ``models_dir`` and renamed
     into place only when complete, so an interrupted save leaves no model behind.
     The manifest gains ``format``, ``schema_version``, ``model_id``, ``created_at``,
-    ``libraries`` and ``model_file``.
+    ``libraries`` and ``model_file``. ``extra_files`` (name → text, such as the
+    evaluation report) are written into the folder before it is renamed into place.
     """
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -99,6 +105,8 @@ def save_artifact(pipeline, manifest: dict, models_dir: str | os.PathLike, *, ac
             "model_file": {"name": MODEL_FILE, "sha256": digest, "bytes": model_path.stat().st_size},
         }
         _write_json_atomic(staging / MANIFEST_FILE, full)
+        for name, text in (extra_files or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
         target = models_dir / model_id
         if target.exists():
             raise ArtifactError(f"{target}: a model with this id exists already")
@@ -203,11 +211,35 @@ def active_model_id(models_dir: str | os.PathLike) -> str:
     return models[-1]["model_id"]
 
 
-def set_active(models_dir: str | os.PathLike, model_id: str) -> None:
-    """Make ``model_id`` the active model (atomically)."""
+def set_active(models_dir: str | os.PathLike, model_id: str, *, reason: str = "activated") -> None:
+    """Make ``model_id`` the active model (atomically) and record the change in the history."""
     models_dir = Path(models_dir)
     read_manifest(models_dir / model_id)
     pointer = models_dir / ACTIVE_FILE
+    previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     tmp = pointer.with_name(f".{ACTIVE_FILE}.partial")
     tmp.write_text(model_id + "\n", encoding="utf-8")
     os.replace(tmp, pointer)
+    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "model_id": model_id,
+             "previous": previous or None, "reason": reason}
+    with open(models_dir / HISTORY_FILE, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
+def history(models_dir: str | os.PathLike) -> list[dict]:
+    """Every change of the active model, oldest first."""
+    path = Path(models_dir) / HISTORY_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def rollback(models_dir: str | os.PathLike) -> str:
+    """Make the model that was active before the current one active again; return its id."""
+    models_dir = Path(models_dir)
+    current = active_model_id(models_dir)
+    earlier = next((h["previous"] for h in reversed(history(models_dir)) if h["model_id"] == current and h["previous"]), None)
+    if earlier is None:
+        raise ArtifactError(f"{models_dir}: no earlier active model is recorded for {current}; choose one with `framing models promote ID`")
+    set_active(models_dir, earlier, reason=f"rollback from {current}")
+    return earlier

@@ -81,8 +81,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", type=int, default=5, metavar="K", help="terms to show per passage (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
-    p = sub.add_parser("models", help="list trained models and show which is active")
+    p = sub.add_parser("models", help="list trained models and the history of the active one; promote or roll back")
     paths(p, corpus=False)
+    p.add_argument("action", nargs="?", choices=["list", "promote", "rollback"], default="list")
+    p.add_argument("model_id", nargs="?", help="the model to promote")
+
+    def store(p):
+        p.add_argument("--store", help="label store file (default: FRAMING_LABEL_STORE, else labels.db in the corpus folder)")
+
+    p = sub.add_parser("labels", help="the label store: add, undo, import, export, agreement, what to label next")
+    labels = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def label_action(name, help):
+        q = labels.add_parser(name, help=help)
+        paths(q, models=False)
+        store(q)
+        return q
+    q = label_action("add", help="label one passage")
+    q.add_argument("text")
+    q.add_argument("--label", required=True)
+    q.add_argument("--annotator", required=True)
+    q = label_action("undo", help="take back an annotator's last label")
+    q.add_argument("--annotator", required=True)
+    q = label_action("import", help="add labels from JSONL/CSV (text and label columns) or a text file of passages, one per line")
+    q.add_argument("input")
+    q.add_argument("--label", help="the label of every row (for a text file, or rows without one)")
+    q.add_argument("--annotator", help="the annotator of rows without one")
+    q.add_argument("--text-column", default="text")
+    q = label_action("export", help="write every label to JSONL or CSV")
+    q.add_argument("output")
+    q = label_action("agreement", help="Krippendorff's alpha: overall, per label, per annotator pair")
+    q.add_argument("--json", action="store_true")
+    q = label_action("queue", help="the passages of a table most worth labelling next")
+    q.add_argument("input", help="passages to choose from (CSV, TSV, JSONL, Parquet)")
+    q.add_argument("-o", "--output", default="-", help="where to write the queue (default: standard output, CSV)")
+    q.add_argument("-k", type=int, default=50, help="passages in the queue (default 50)")
+    q.add_argument("--strategy", choices=["margin", "entropy"], default="margin")
+    q.add_argument("--quota-column", default="source_type", help="share the queue among this column's values")
+    q.add_argument("--models", help="folder of trained models (default: the bundled one)")
+    q.add_argument("--model", help="model id (default: the active model)")
+
+    p = sub.add_parser("retrain", help="train a candidate on the corpus plus the label store and compare it with the active model")
+    paths(p)
+    store(p)
+    p.add_argument("--holdout", type=float, default=0.2, help="share of new labelled passages held out for the comparison (default 0.2)")
+    p.add_argument("--folds", type=int, help="k-fold cross-validation instead of leave-one-story-out")
+    p.add_argument("--no-evaluate", action="store_true", help="skip the cross-validated evaluation of the candidate")
+    p.add_argument("--promote-if-better", action="store_true", help="make the candidate active when it beats the current model on the held-out passages")
+    p.add_argument("--min-gain", type=float, default=0.0, help="macro-F1 the candidate must gain to be promoted (default 0)")
+    p.add_argument("--refuse-low-agreement", action="store_true", help="refuse to retrain when Krippendorff's alpha is below 0.667")
+    p.add_argument("--json", dest="json_path", help="write the whole result as JSON here")
+
+    p = sub.add_parser("codebook", help="grow the codebook: add a label, or start a codebook for a label set of one's own")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("add-label", help="add a label to a corpus folder's codebook")
+    q.add_argument("name")
+    q.add_argument("--definition", required=True)
+    q.add_argument("--frame", help="a short name for the frame")
+    q.add_argument("--cues", type=_names, default=(), help="cue words, comma-separated")
+    q.add_argument("--corpus", help="corpus folder (default: the bundled one)")
+    q = actions.add_parser("init", help="a new corpus folder with a codebook for these labels and no passages yet")
+    q.add_argument("folder")
+    q.add_argument("--labels", type=_names, required=True, help="the labels, comma-separated")
+    q.add_argument("--name", help="the codebook's name (default: the folder's)")
+    q.add_argument("--positive", help="the index's positive label (default: the first)")
+    q.add_argument("--negative", help="the index's negative label (default: the second)")
+    q.add_argument("--source-types", type=_names, default=("unknown",), help="source types, comma-separated")
 
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard (training a model first if none is usable)")
     paths(p)
@@ -207,10 +271,19 @@ def _predict(args) -> int:
 
 
 def _models(args) -> int:
-    from . import artifacts
+    from . import artifacts, service
     from .config import models_dir
 
     folder = models_dir(args.models)
+    if args.action == "promote":
+        if not args.model_id:
+            raise InputError("which model? `framing models promote MODEL_ID`")
+        service.promote(args.model_id, folder)
+        print(f"{args.model_id} is now the active model")
+        return 0
+    if args.action == "rollback":
+        print(f"{service.rollback(folder)} is the active model again")
+        return 0
     models = artifacts.list_models(folder)
     if not models:
         print(f"no models in {folder}; run `framing train`")
@@ -223,7 +296,116 @@ def _models(args) -> int:
         metrics = m.get("metrics", {})
         f1 = f"macro-F1 {metrics['macro_f1']:.3f}" if "macro_f1" in metrics else "not evaluated"
         mark = "*" if m["model_id"] == active else " "
-        print(f"{mark} {m['model_id']}  {m['created_at']}  labels {','.join(m['labels'])}  {f1}  corpus {m.get('corpus', {}).get('sha256', '')[:12]}")
+        trained = m.get("trained_on")
+        extra = f"  +{trained['store_passages']} labelled" if trained else ""
+        print(f"{mark} {m['model_id']}  {m['created_at']}  labels {','.join(m['labels'])}  {f1}  corpus {m.get('corpus', {}).get('sha256', '')[:12]}{extra}")
+    changes = artifacts.history(folder)
+    if changes:
+        print("\nactive model history:")
+        for h in changes:
+            print(f"  {h['at']}  {h['model_id']}  ({h['reason']}" + (f", replacing {h['previous']})" if h["previous"] else ")"))
+    return 0
+
+
+def _labels(args) -> int:
+    from . import service
+
+    labels = service.label_store(args.store, args.corpus)
+    if args.action == "add":
+        record = labels.add(args.text, args.label, args.annotator, origin="command line")
+        print(f"labelled {record['passage_id']} {record['label']} ({record['annotator']})")
+    elif args.action == "undo":
+        record = labels.undo(args.annotator)
+        print(f"took back {record['label']} on {record['passage_id']}" if record else f"{args.annotator} has no label to take back")
+    elif args.action == "import":
+        n = labels.import_file(args.input, label=args.label, annotator=args.annotator, text_column=args.text_column)
+        print(f"imported {n:,} labels into {labels.path} ({len(labels):,} in all)")
+    elif args.action == "export":
+        print(f"exported {labels.export(args.output):,} labels to {args.output}")
+    elif args.action == "agreement":
+        report = service.agreement(labels.path)
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            print(_agreement_text(report))
+    elif args.action == "queue":
+        from .tables import write_table
+
+        model = service.load_model(args.model, args.models)
+        passages = service.read_scored(args.input)
+        if "text" not in passages.columns:
+            raise InputError(f"no column 'text'; the columns are {list(passages.columns)}", path=args.input)
+        queue = service.label_queue(passages, model, k=args.k, strategy=args.strategy, store=labels.path, corpus=args.corpus,
+                                    quota_column=args.quota_column)
+        write_table(queue, args.output, "csv" if args.output == "-" else None)
+    return 0
+
+
+def _agreement_text(report: dict) -> str:
+    if not report["passages"]:
+        return "no passage is labelled by two or more annotators yet"
+    lines = [f"Krippendorff's alpha {report['alpha']:.3f} on {report['passages']} passages labelled by two or more of "
+             f"{report['annotators']} annotators" + (f" (below {report['threshold']})" if report["below_threshold"] else "")]
+    lines += [f"  {label}: {alpha:.3f}" if alpha is not None else f"  {label}: -" for label, alpha in report["per_label"].items()]
+    lines += [f"  {p['a']} / {p['b']}: alpha {p['alpha']:.3f}, raw agreement {p['raw_agreement']:.0%} on {p['passages']} passages"
+              for p in report["pairs"]]
+    return "\n".join(lines)
+
+
+def _retrain(args) -> int:
+    from . import service
+
+    result = service.retrain(args.corpus, args.models, args.store, holdout=args.holdout, folds=args.folds,
+                             run_evaluation=not args.no_evaluate, promote_if_better=args.promote_if_better,
+                             min_gain=args.min_gain, refuse_low_alpha=args.refuse_low_agreement,
+                             progress=lambda message: print(message, file=sys.stderr))
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(_comparison_text(result))
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def _comparison_text(result: dict) -> str:
+    lines = [f"candidate {result['candidate']} (current {result['current'] or 'none'})"]
+    comparison = result["comparison"]
+    if comparison:
+        lines.append(f"on {comparison['held_out']} held-out new passages:")
+        lines.append(f"  {'':<14}{'macro-F1':>9}{'accuracy':>9}{'ECE':>7}   " + "  ".join(f"F1 {l}" for l in comparison["labels"]))
+        for name in ("current", "candidate"):
+            if name in comparison:
+                m = comparison[name]
+                lines.append(f"  {name:<14}{m['macro_f1']:>9.3f}{m['accuracy']:>9.3f}{m['ece']:>7.3f}   "
+                             + "  ".join(f"{m['per_label'][l]['f1']:.3f}".rjust(len(l) + 3) for l in comparison["labels"]))
+        changed = comparison["changed"]
+        if changed:
+            fixed, broken = sum(c["fixed"] for c in changed), sum(c["broken"] for c in changed)
+            lines.append(f"  {len(changed)} passages changed label: {fixed} now right, {broken} now wrong")
+            lines += [f"    {c['id']}: {c['current']} -> {c['candidate']} (labelled {c['label']})" for c in changed[:10]]
+    if result["evaluation"]:
+        e = result["evaluation"]
+        lines.append(f"candidate, {e['method']}: macro-F1 {e['macro_f1']:.3f}, accuracy {e['accuracy']:.3f}, ECE {e['ece']:.3f}")
+    lines.append(result["decision"])
+    return "\n".join(lines)
+
+
+def _codebook(args) -> int:
+    from .codebook import add_label, new_codebook
+    from .config import corpus_dir
+
+    if args.action == "add-label":
+        codebook = add_label(corpus_dir(args.corpus) / "codebook.toml", args.name, args.definition, frame=args.frame, cues=args.cues)
+        print(f"{codebook.path}: labels {', '.join(codebook.label_names)}")
+    else:
+        folder = Path(args.folder)
+        codebook = new_codebook(folder / "codebook.toml", args.name or folder.name, args.labels, positive=args.positive,
+                                negative=args.negative, source_types=args.source_types)
+        passages = folder / "passages.jsonl"
+        if not passages.exists():
+            passages.write_text("", encoding="utf-8")
+        print(f"{folder}: codebook with labels {', '.join(codebook.label_names)}; add passages to passages.jsonl or "
+              f"labels with `framing labels import ... --corpus {folder}`")
     return 0
 
 
@@ -260,6 +442,9 @@ _COMMANDS = {
     "predict": _predict,
     "compare": _compare,
     "models": _models,
+    "labels": _labels,
+    "retrain": _retrain,
+    "codebook": _codebook,
     "dashboard": _dashboard,
 }
 

@@ -34,6 +34,11 @@ def models_dir(explicit: str | os.PathLike | None = None) -> Path:
     return _resolve(explicit, "FRAMING_MODELS_DIR", PROJECT_ROOT / "models")
 
 
+def label_store_path(explicit: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> Path:
+    """The label store: an argument, else ``FRAMING_LABEL_STORE``, else ``labels.db`` in the corpus folder."""
+    return _resolve(explicit, "FRAMING_LABEL_STORE", corpus_dir(corpus) / "labels.db")
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """Settings of the framing pipeline.

@@ -43,6 +43,12 @@ __all__ = [
     "table_bytes",
     "compare_file",
     "model_card",
+    "label_store",
+    "agreement",
+    "label_queue",
+    "retrain",
+    "promote",
+    "rollback",
 ]
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -73,8 +79,9 @@ def train(
     run_evaluation: bool = True,
     activate: bool = True,
     n_jobs: int = -1,
+    folds: int | None = None,
 ) -> tuple[str, dict | None]:
-    """Train on the whole corpus, evaluate leave-one-story-out, save a verified artifact.
+    """Train on the whole corpus, evaluate it (leave-one-story-out, or ``folds``-fold), save a verified artifact.
 
     Returns
     -------
@@ -82,18 +89,32 @@ def train(
     report : dict or None
         The evaluation report (also stored in the manifest and beside the model).
     """
-    from .evaluation import evaluate_corpus, report_to_markdown
-
     config = config or TrainingConfig()
     codebook_path, passages_path = _corpus_paths(corpus)
     codebook = load_codebook(codebook_path)
     frame = load_corpus(passages_path, codebook)
+    return _fit_and_save(frame, codebook, passages_path, config, models, run_evaluation=run_evaluation,
+                         activate=activate, n_jobs=n_jobs, folds=folds)
+
+
+def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, config: TrainingConfig,
+                  models: str | os.PathLike | None, *, run_evaluation: bool, activate: bool, n_jobs: int,
+                  folds: int | None, manifest_extra: dict | None = None, extra_files: dict[str, str] | None = None,
+                  progress=None) -> tuple[str, dict | None]:
+    """Evaluate, fit on all of ``frame`` and save the model with its manifest and reports."""
+    from .evaluation import evaluate_corpus, report_to_markdown
+
     missing = sorted(set(codebook.label_names) - set(frame["label"]))
     if missing:
         raise InputError(f"the codebook's labels {missing} have no passage; a model cannot learn them", path=str(passages_path))
-
+    if not folds and frame["story"].nunique() < 3:
+        folds = 5  # leave-one-story-out needs stories; k-fold otherwise
     started = time.perf_counter()
-    report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs)[0] if run_evaluation else None
+    if run_evaluation and progress:
+        progress("evaluating (" + (f"{folds}-fold" if folds else "leave-one-story-out") + ")")
+    report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs, folds=folds)[0] if run_evaluation else None
+    if progress:
+        progress(f"training on {len(frame):,} passages")
     pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
     manifest = {
         "labels": list(codebook.label_names),
@@ -112,12 +133,13 @@ def train(
         "n_features": int(len(pipeline.named_steps["features"].vocabulary_)),
         "metrics": _headline_metrics(report),
         "training_seconds": round(time.perf_counter() - started, 2),
+        **(manifest_extra or {}),
     }
-    model_id = artifacts.save_artifact(pipeline, manifest, models_dir(models), activate=activate)
+    files = dict(extra_files or {})
     if report is not None:
-        folder = models_dir(models) / model_id
-        (folder / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        (folder / "evaluation.md").write_text(report_to_markdown(report), encoding="utf-8")
+        files["evaluation.json"] = json.dumps(report, indent=2) + "\n"
+        files["evaluation.md"] = report_to_markdown(report)
+    model_id = artifacts.save_artifact(pipeline, manifest, models_dir(models), activate=activate, extra_files=files)
     return model_id, report
 
 
@@ -131,6 +153,7 @@ def _headline_metrics(report: dict | None) -> dict:
         "ece": report["model"]["ece"],
         "per_label_f1": {k: v["f1"] for k, v in report["model"]["per_label"].items()},
         "keyword_lexicon_macro_f1": report["baselines"]["keyword_lexicon"]["macro_f1"],
+        "n_passages": report["n_passages"],
         "majority_macro_f1": report["baselines"]["majority"]["macro_f1"],
         "source_type_probe_macro_f1": report["source_type_probe"]["macro_f1"],
     }
@@ -340,3 +363,141 @@ def model_card(model_id: str | None = None, models: str | os.PathLike | None = N
                     "macro_f1": m.get("metrics", {}).get("macro_f1"), "n_passages": m.get("corpus", {}).get("n_passages")}
                    for m in artifacts.list_models(folder)],
     }
+
+
+# -- labelling and retraining -------------------------------------------------------------------
+def label_store(store: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None):
+    """The label store (created on first use): ``store``, else ``FRAMING_LABEL_STORE``, else the corpus folder's ``labels.db``."""
+    from .config import label_store_path
+    from .store import LabelStore
+
+    return LabelStore(label_store_path(store, corpus))
+
+
+def agreement(store: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> dict:
+    """Krippendorff's alpha of the store's labels: overall, per label and per annotator pair."""
+    from .agreement import agreement_report
+
+    current = label_store(store, corpus).current()
+    if current.empty:
+        return agreement_report(pd.DataFrame(columns=["content_hash", "annotator", "label"]))
+    return agreement_report(current)
+
+
+def label_queue(passages: pd.DataFrame, model: FramingModel, *, k: int = 50, strategy: str = "margin",
+                store: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None,
+                quota_column: str | None = "source_type") -> pd.DataFrame:
+    """The ``k`` passages of ``passages`` most worth labelling next, leaving out those the store or corpus has labels for."""
+    from .active import label_queue as queue
+    from .store import content_hash
+
+    known = set(label_store(store, corpus).current()["content_hash"])
+    try:
+        known |= {content_hash(t) for t in corpus_frame(corpus)["text"]}
+    except FileNotFoundError:
+        pass
+    hashes = passages["text"].astype(str).map(content_hash)
+    return queue(model, passages[~hashes.isin(known)], k=k, strategy=strategy, quota_column=quota_column)
+
+
+def retrain(
+    corpus: str | os.PathLike | None = None,
+    models: str | os.PathLike | None = None,
+    store: str | os.PathLike | None = None,
+    config: TrainingConfig | None = None,
+    *,
+    holdout: float = 0.2,
+    folds: int | None = None,
+    run_evaluation: bool = True,
+    promote_if_better: bool = False,
+    min_gain: float = 0.0,
+    refuse_low_alpha: bool = False,
+    n_jobs: int = -1,
+    progress=None,
+) -> dict:
+    """Train a candidate on the corpus plus the label store, compare it with the active model, save it inactive.
+
+    The candidate becomes active only with ``promote_if_better`` when, on the same
+    held-out passages (new labels neither model trained on), its macro-F1 is at least
+    the current model's plus ``min_gain``. The active model and its files are never
+    touched otherwise, whatever happens during the run.
+
+    Returns
+    -------
+    dict
+        ``candidate`` (model id), ``current`` (id or None), ``comparison`` (metrics of both
+        on the held-out passages and the passages whose label changed), ``evaluation``
+        (the candidate's cross-validated metrics), ``agreement``, ``warnings``,
+        ``promoted`` and ``decision`` (why it was or was not promoted).
+    """
+    from .agreement import ALPHA_THRESHOLD
+    from .errors import FramingError
+    from .retrain import compare_on, held_out, training_set
+
+    say = progress or (lambda message: None)
+    config = config or TrainingConfig()
+    codebook_path, passages_path = _corpus_paths(corpus)
+    codebook = load_codebook(codebook_path)
+    labels_db = label_store(store, corpus)
+    report_agreement = agreement(labels_db.path)
+    warnings = []
+    if report_agreement["below_threshold"]:
+        message = (f"annotators agree too little: Krippendorff's alpha {report_agreement['alpha']:.3f} on "
+                   f"{report_agreement['passages']} passages labelled twice or more is below {ALPHA_THRESHOLD}")
+        if refuse_low_alpha:
+            raise FramingError(message + "; retraining refused (fix the codebook or the labels first)")
+        warnings.append(message)
+    data = training_set(load_corpus(passages_path, codebook), labels_db.resolved(), codebook, store_path=str(labels_db.path))
+    say(f"{data.n_corpus:,} corpus passages ({data.relabelled} relabelled) and {data.n_store:,} new passages from the label store")
+
+    folder = models_dir(models)
+    current = None
+    seen: set[str] = set()
+    try:
+        current = load_model(models=folder)
+        hashes = folder / current.model_id / "training_hashes.txt"
+        if hashes.exists():
+            seen = set(hashes.read_text(encoding="utf-8").split())
+    except (ModelNotFoundError, IncompatibleArtifactError):
+        pass
+    mask = held_out(data, seen, holdout, seed=config.seed)
+    comparison = None
+    if mask.any():
+        say(f"comparing on {int(mask.sum())} held-out new passages")
+        comparison = compare_on(data, mask, codebook, config, current)
+    else:
+        warnings.append("too few new labelled passages to hold out: the candidate is compared by cross-validation only")
+    manifest_extra = {"trained_on": {"corpus_passages": data.n_corpus, "store_passages": data.n_store, "relabelled": data.relabelled,
+                                     "label_store": labels_db.path.name, "candidate_of": current.model_id if current else None}}
+    files = {"training_hashes.txt": "\n".join(data.store_hashes) + ("\n" if data.n_store else "")}
+    if comparison is not None:
+        files["comparison.json"] = json.dumps(comparison, indent=2, ensure_ascii=False) + "\n"
+    candidate, report = _fit_and_save(data.frame, codebook, passages_path, config, folder, run_evaluation=run_evaluation,
+                                      activate=False, n_jobs=n_jobs, folds=folds, manifest_extra=manifest_extra,
+                                      extra_files=files, progress=say)
+    promoted, decision = False, "not promoted: promote it with `framing models promote " + candidate + "`"
+    if promote_if_better:
+        if comparison is None or "current" not in comparison:
+            decision = "not promoted: no held-out passages to compare the two models on"
+        else:
+            new, old = comparison["candidate"]["macro_f1"], comparison["current"]["macro_f1"]
+            if new >= old + min_gain:
+                artifacts.set_active(folder, candidate, reason=f"retrain: held-out macro-F1 {new:.3f} vs {old:.3f}")
+                promoted, decision = True, f"promoted: held-out macro-F1 {new:.3f} ≥ {old:.3f} + {min_gain}"
+            else:
+                decision = f"not promoted: held-out macro-F1 {new:.3f} < {old:.3f} + {min_gain}"
+    return {"candidate": candidate, "current": current.model_id if current else None, "comparison": comparison,
+            "evaluation": _headline_metrics(report), "agreement": report_agreement, "warnings": warnings,
+            "promoted": promoted, "decision": decision, "training": manifest_extra["trained_on"]}
+
+
+def promote(model_id: str, models: str | os.PathLike | None = None) -> None:
+    """Make a saved model the active one (checked before it is made active)."""
+    folder = models_dir(models)
+    load_model(model_id, folder)  # verified: hash, versions, manifest
+    artifacts.set_active(folder, model_id, reason="promoted")
+
+
+def rollback(models: str | os.PathLike | None = None) -> str:
+    """Make the previously active model active again; returns its id."""
+    return artifacts.rollback(models_dir(models))

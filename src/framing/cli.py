@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         paths(q, models=False)
         store(q)
         return q
+
     q = label_action("add", help="label one passage")
     q.add_argument("text")
     q.add_argument("--label", required=True)

@@ -134,7 +134,7 @@ def test_killing_a_retrain_leaves_the_active_model_intact(workspace):
     process = subprocess.Popen([sys.executable, "-m", "framing", "retrain", "--corpus", str(corpus), "--models", str(models),
                                 "--store", str(store), "--promote-if-better"], stderr=subprocess.PIPE, text=True)
     for line in process.stderr:  # wait until it is training, then kill it without warning
-        if "evaluating" in line or "training on" in line:
+        if "evaluating" in line or "training" in line:
             break
     time.sleep(1.0)
     os.kill(process.pid, signal.SIGKILL)

@@ -94,7 +94,11 @@ def save_artifact(pipeline, manifest: dict, models_dir: str | os.PathLike, *, ac
         joblib.dump(pipeline, model_path, compress=3)
         digest = file_sha256(model_path)
         created = datetime.now(timezone.utc)
-        model_id = f"{created:%Y%m%d-%H%M%S}-{digest[:8]}"
+        model_id = base = f"{created:%Y%m%d-%H%M%S}-{digest[:8]}"
+        copies = 1
+        while (models_dir / model_id).exists():  # the same model saved twice within a second
+            copies += 1
+            model_id = f"{base}-{copies}"
         full = {
             "format": FORMAT,
             "schema_version": SCHEMA_VERSION,

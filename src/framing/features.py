@@ -112,13 +112,75 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = list(X)
-        self.tfidf_ = self._reference().fit(X)
+        if self.ngram_max <= 2 and X:
+            self.tfidf_ = self._fast_fit(X)
+        else:
+            self.tfidf_ = self._reference().fit(X)
         self.vocabulary_ = self.tfidf_.vocabulary_
         self.idf_ = self.tfidf_.idf_.astype(np.float32)
         self._compile()
         if self.fast_:
             self.counts(X)  # resolve the training passages' tokens now: a saved model starts warm
         return self
+
+    def _fast_fit(self, docs: list[str]) -> TfidfVectorizer:
+        """The reference vectorizer's vocabulary and idf, counted with array operations.
+
+        Every stem of the training passages gets an id; unigram and bigram keys are
+        counted once per passage, those in at least ``min_df`` passages are kept, named as
+        the reference analyzer names them and numbered in alphabetical order, as
+        ``TfidfVectorizer`` numbers them.
+        """
+        stems: dict[str, int] = {}
+        resolved: dict[str, int] = {}
+
+        def code(token: str) -> int:
+            if token == _SEPARATOR:
+                value = _SEPARATOR_CODE
+            elif _is_punct(token):
+                value = _PUNCT_BIT
+            else:
+                sid = stems.setdefault(stem(token), len(stems))
+                value = (sid << _SHIFT) | (_NEG_BIT if self.negation and _is_negation(token) else 0)
+            resolved[token] = value
+            return value
+
+        keys, word_doc, n_docs = self._encode(docs, resolved, code)
+        width = 2 * (len(stems) + 1)
+        grams = [keys.astype(np.int64)]
+        docs_of = [word_doc]
+        if self.ngram_max >= 2 and len(keys) > 1:
+            pair = word_doc[:-1] == word_doc[1:]
+            grams.append(keys[:-1][pair].astype(np.int64) * width + keys[1:][pair] + width)  # bigram keys follow unigrams
+            docs_of.append(word_doc[:-1][pair])
+        grams, docs_of = np.concatenate(grams), np.concatenate(docs_of).astype(np.int64)
+        n_keys = width + width * width
+        if n_docs * n_keys >= 2**62:  # too many to pack into one integer: let the reference count
+            return self._reference().fit(docs)
+        pairs = np.sort(docs_of * n_keys + grams)  # (passage, key), once per passage: the document frequency
+        present = np.sort(pairs[np.r_[True, pairs[1:] != pairs[:-1]]] % n_keys)
+        starts = np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
+        keys_found, df = present[starts], np.diff(np.r_[starts, len(present)])
+        keep = df >= self.min_df
+        keys_found, df = keys_found[keep], df[keep]
+        if not len(keys_found):
+            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+        names_of = np.empty(len(stems), dtype=object)
+        for name, sid in stems.items():
+            names_of[sid] = name
+
+        def unigram(key: int) -> str:
+            return names_of[key >> 1] + (NEG_SUFFIX if key & 1 else "")
+
+        features = [unigram(k) if k < width else unigram((k - width) // width) + " " + unigram((k - width) % width)
+                    for k in keys_found.tolist()]
+        order = sorted(range(len(features)), key=features.__getitem__)
+        reference = self._reference()
+        reference.vocabulary_ = {features[i]: column for column, i in enumerate(order)}
+        reference.fixed_vocabulary_ = False
+        # as TfidfTransformer computes it, in the dtype of the count matrix (smooth idf)
+        reference.idf_ = np.log((n_docs + 1) / (df[order].astype(np.float32) + np.float32(1))) + 1
+        return reference
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
@@ -183,39 +245,9 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         docs = list(X)
         if not self.fast_:
             return self._slow_counts(docs)
-        # One tokenizer pass over the whole batch, passages joined by a separator character
-        # (a separator inside a passage becomes another punctuation mark, which analyzes the same).
-        n_docs = len(docs)
-        joined = _SEPARATOR.join(docs)
-        if joined.count(_SEPARATOR) != max(n_docs - 1, 0):
-            joined = _SEPARATOR.join(text.replace(_SEPARATOR, "\x01") for text in docs)
-        tokens = _TOKENIZER.tokenize(joined.lower())
-        cache = self._codes
-        codes = np.fromiter(map(cache.get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
-        for i in np.flatnonzero(codes < 0):
-            codes[i] = self._code(tokens[i])
-        n_tokens = len(tokens)
-        token_doc = np.cumsum(codes == _SEPARATOR_CODE, dtype=np.int32)
-        # separators count as punctuation: they end a negation scope and split bigrams
-        punct = (codes & _PUNCT_BIT).astype(bool)
-        sid = codes >> _SHIFT
-        code = 2 * sid
-        if self.negation and n_tokens:
-            neg_word = (codes & (_NEG_BIT | _PUNCT_BIT)) == _NEG_BIT  # negation words, not separators
-            neg_positions = np.flatnonzero(neg_word)
-            alive = np.ones(len(neg_positions), dtype=bool)
-            for step in range(1, self.scope + 1):
-                at = neg_positions + step
-                inside = at < n_tokens
-                if not inside.all():
-                    at, neg_positions, alive = at[inside], neg_positions[inside], alive[inside]
-                alive &= ~punct[at]
-                marked = at[alive & ~neg_word[at]]
-                code[marked] |= 1
-        words = ~punct
-        code = code[words]
-        known = sid[words] != self.oov_
-        word_doc = token_doc[words]  # the document of each word: the rows of the matrix
+        code, word_doc, n_docs = self._encode(docs, self._codes, self._code)
+        sid = code >> 1
+        known = sid != self.oov_
         unigram_cols = np.where(known, self.unigram_columns_[code], -1)
         rows, cols = [word_doc], [unigram_cols]
         if self.ngram_max >= 2 and len(code) > 1 and len(self.bigram_table_):
@@ -232,6 +264,46 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         )
         matrix.sum_duplicates()
         return matrix
+
+    def _encode(self, docs: list[str], cache: dict, resolve) -> tuple[np.ndarray, np.ndarray, int]:
+        """The words of a batch: ``2 × stem id + negated`` per word, each word's passage, and the passage count.
+
+        One tokenizer pass over the whole batch, passages joined by a separator character (a
+        separator inside a passage becomes another punctuation mark, which analyzes the same).
+        Surface tokens are resolved through ``cache``, else ``resolve(token)``.
+        """
+        n_docs = len(docs)
+        joined = _SEPARATOR.join(docs)
+        if joined.count(_SEPARATOR) != max(n_docs - 1, 0):
+            joined = _SEPARATOR.join(text.replace(_SEPARATOR, "\x01") for text in docs)
+        tokens = _TOKENIZER.tokenize(joined.lower())
+        codes = np.fromiter(map(cache.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        new: dict[str, int] = {}  # tokens this batch resolves, each once
+        for i in np.flatnonzero(codes < 0).tolist():
+            token = tokens[i]
+            value = new.get(token)
+            if value is None:
+                value = new[token] = resolve(token)
+            codes[i] = value
+        n_tokens = len(tokens)
+        token_doc = np.cumsum(codes == _SEPARATOR_CODE, dtype=np.int64)
+        # separators count as punctuation: they end a negation scope and split bigrams
+        punct = (codes & _PUNCT_BIT).astype(bool)
+        code = 2 * (codes >> _SHIFT)
+        if self.negation and n_tokens:
+            neg_word = (codes & (_NEG_BIT | _PUNCT_BIT)) == _NEG_BIT  # negation words, not separators
+            neg_positions = np.flatnonzero(neg_word)
+            alive = np.ones(len(neg_positions), dtype=bool)
+            for step in range(1, self.scope + 1):
+                at = neg_positions + step
+                inside = at < n_tokens
+                if not inside.all():
+                    at, neg_positions, alive = at[inside], neg_positions[inside], alive[inside]
+                alive &= ~punct[at]
+                marked = at[alive & ~neg_word[at]]
+                code[marked] |= 1
+        words = ~punct
+        return code[words], token_doc[words], n_docs
 
     def _slow_counts(self, docs) -> sp.csr_matrix:
         return self.tfidf_._count_vocab(docs, fixed_vocab=True)[1].astype(np.float32)

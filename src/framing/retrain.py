@@ -25,7 +25,7 @@ from .evaluation import classification_report
 from .model import FramingModel, build_pipeline
 from .store import content_hash
 
-__all__ = ["TrainingSet", "training_set", "held_out", "compare_on", "UNKNOWN"]
+__all__ = ["TrainingSet", "training_set", "held_out", "fit", "compare_on", "UNKNOWN"]
 
 #: Source type and story of store passages that do not say.
 UNKNOWN = "unknown"
@@ -111,15 +111,18 @@ def _proba(model_labels, proba: np.ndarray, labels: list[str]) -> np.ndarray:
     return out
 
 
-def compare_on(data: TrainingSet, mask: np.ndarray, codebook: Codebook, config: TrainingConfig,
-               current: FramingModel | None) -> dict:
-    """Train on everything but the held-out passages, and label them with that model and with ``current``.
+def fit(frame: pd.DataFrame, config: TrainingConfig):
+    """A framing pipeline fitted on a frame of labelled passages."""
+    return build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
+
+
+def compare_on(data: TrainingSet, mask: np.ndarray, codebook: Codebook, pipeline, current: FramingModel | None) -> dict:
+    """Label the held-out passages with ``pipeline`` (fitted without them) and with ``current``.
 
     Returns each model's metrics on the held-out passages and the passages whose label changed.
     """
     labels = list(codebook.label_names)
-    train, test = data.frame[~mask], data.frame[mask]
-    pipeline = build_pipeline(config).fit(train["text"].tolist(), train["label"].to_numpy(dtype=object))
+    test = data.frame[mask]
     texts, y = test["text"].tolist(), test["label"].to_numpy(dtype=object)
     candidate = _proba(list(pipeline.classes_), pipeline.predict_proba(texts), labels)
     result = {"held_out": int(len(test)), "labels": labels, "candidate": classification_report(y, candidate, labels)}

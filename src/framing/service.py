@@ -100,8 +100,8 @@ def train(
 def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, config: TrainingConfig,
                   models: str | os.PathLike | None, *, run_evaluation: bool, activate: bool, n_jobs: int,
                   folds: int | None, manifest_extra: dict | None = None, extra_files: dict[str, str] | None = None,
-                  progress=None) -> tuple[str, dict | None]:
-    """Evaluate, fit on all of ``frame`` and save the model with its manifest and reports."""
+                  progress=None, pipeline=None) -> tuple[str, dict | None]:
+    """Evaluate, fit on all of ``frame`` (unless ``pipeline`` was fitted on it already) and save the model with its reports."""
     from .evaluation import evaluate_corpus, report_to_markdown
 
     missing = sorted(set(codebook.label_names) - set(frame["label"]))
@@ -113,9 +113,10 @@ def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, 
     if run_evaluation and progress:
         progress("evaluating (" + (f"{folds}-fold" if folds else "leave-one-story-out") + ")")
     report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs, folds=folds)[0] if run_evaluation else None
-    if progress:
-        progress(f"training on {len(frame):,} passages")
-    pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
+    if pipeline is None:
+        if progress:
+            progress(f"training on {len(frame):,} passages")
+        pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
     manifest = {
         "labels": list(codebook.label_names),
         "index": {"name": f"{codebook.index_positive}_index", "positive": codebook.index_positive, "negative": codebook.index_negative},
@@ -432,7 +433,9 @@ def retrain(
     """
     from .agreement import ALPHA_THRESHOLD
     from .errors import FramingError
-    from .retrain import compare_on, held_out, training_set
+    from joblib import Parallel, delayed
+
+    from .retrain import compare_on, fit, held_out, training_set
 
     say = progress or (lambda message: None)
     config = config or TrainingConfig()
@@ -461,12 +464,17 @@ def retrain(
     except (ModelNotFoundError, IncompatibleArtifactError):
         pass
     mask = held_out(data, seen, holdout, seed=config.seed)
-    comparison = None
+    frames = [data.frame]
     if mask.any():
-        say(f"comparing on {int(mask.sum())} held-out new passages")
-        comparison = compare_on(data, mask, codebook, config, current)
+        frames.append(data.frame[~mask])
+        say(f"training the candidate on {len(data.frame):,} passages and, without {int(mask.sum())} held-out new passages, "
+            "a model to compare")
     else:
+        say(f"training the candidate on {len(data.frame):,} passages")
         warnings.append("too few new labelled passages to hold out: the candidate is compared by cross-validation only")
+    workers = min(len(frames), os.cpu_count() or 1) if n_jobs == -1 else max(1, min(len(frames), n_jobs))
+    pipelines = Parallel(n_jobs=workers)(delayed(fit)(frame, config) for frame in frames)
+    comparison = compare_on(data, mask, codebook, pipelines[1], current) if mask.any() else None
     manifest_extra = {"trained_on": {"corpus_passages": data.n_corpus, "store_passages": data.n_store, "relabelled": data.relabelled,
                                      "label_store": labels_db.path.name, "candidate_of": current.model_id if current else None}}
     files = {"training_hashes.txt": "\n".join(data.store_hashes) + ("\n" if data.n_store else "")}
@@ -474,7 +482,7 @@ def retrain(
         files["comparison.json"] = json.dumps(comparison, indent=2, ensure_ascii=False) + "\n"
     candidate, report = _fit_and_save(data.frame, codebook, passages_path, config, folder, run_evaluation=run_evaluation,
                                       activate=False, n_jobs=n_jobs, folds=folds, manifest_extra=manifest_extra,
-                                      extra_files=files, progress=say)
+                                      extra_files=files, progress=say, pipeline=pipelines[0])
     promoted, decision = False, "not promoted: promote it with `framing models promote " + candidate + "`"
     if promote_if_better:
         if comparison is None or "current" not in comparison:

@@ -286,7 +286,7 @@ def _attribute(cut: list, registry: SourceRegistry, narrator: Speaker) -> list[t
     for i, (passage, attribution) in enumerate(zip(cut, found)):
         if out[i] is not None:
             continue
-        if attribution is not None and (people.speaks(attribution.who) or not passage.heading):
+        if attribution is not None and people.speaks(attribution.who):
             out[i] = (people.resolve(attribution, i, remember=False), "reported", attribution.cue)
         elif passage.starts_quoted and not passage.heading:
             speaker, cue = _carried_quote(i, cut, out)

@@ -138,7 +138,8 @@ class Attribution:
     """Speech found in a passage: who speaks (as written), the words that say so, and any role given.
 
     ``who`` is empty for a Serbian sentence without a subject ("Dodao je da …"), which
-    continues the last speaker. ``headline`` marks a "Name: claim" heading.
+    continues the last speaker. ``headline`` marks a "Name: claim" heading, which counts only when
+    the article names that person as a speaker elsewhere.
     """
 
     who: str
@@ -312,10 +313,11 @@ def find_attribution(passage: Passage | str, registry: SourceRegistry, quotes=()
         text = passage
     masked = _mask(text, quotes)
     headline = _HEADLINE.match(masked)
-    if headline and (heading or masked[headline.end() :].lstrip().startswith(Q)):
+    if headline:
+        quoted = masked[headline.end() :].lstrip().startswith(Q)
         who = _restore(headline.group("who"))
-        if split_name(who, registry)[0]:
-            return Attribution(who, f"{who}:", headline=heading)
+        if (heading or quoted) and split_name(who, registry)[0]:
+            return Attribution(who, f"{who}:", headline=not quoted)
     candidates = []
     for pattern in (_ACCORDING, _OPINION):
         for m in pattern.finditer(masked):

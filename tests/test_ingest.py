@@ -140,6 +140,30 @@ def test_reported_speech_without_quotes(registry):
     ]
 
 
+def test_more_ways_of_naming_a_speaker(registry):
+    frame = ingest(
+        "'Read the contract: it is a purchase order,' said Tomasz Wrona of the Defence Industry Observatory.\n"
+        "Wing Commander Aaron Pike said most of the work was logistics.\n"
+        "A senior official at the foreign ministry, speaking on condition of anonymity, said the talks went well.\n"
+        "Serbia and Hungary agreed on 79 activities, and France maintains two bases in the region.\n"
+        "Whether or not either government admits it, the pact looks like a new bloc.\n"
+        "For all the fanfare, this is not a new pact, the Harbour Courier conceded in Tuesday's edition.",
+        registry,
+        outlet="Harbour Courier",
+        source_type="tabloid",
+    )
+    assert rows(frame) == [
+        ("Tomasz Wrona", "expert"),
+        ("Aaron Pike", "official"),
+        ("senior official at the foreign ministry", "official"),
+        ("Harbour Courier", "tabloid"),
+        ("Harbour Courier", "tabloid"),
+        ("Harbour Courier", "tabloid"),
+    ]
+    assert frame["speech"].tolist()[:3] == ["quote", "reported", "reported"]
+    assert frame["speech"].tolist()[3:] == ["narration", "narration", "reported"]
+
+
 def test_abbreviations_and_initials_do_not_end_sentences(registry):
     frame = ingest(
         "Dr. Ana Kovač met Gen. Mojsilović at No. 5 Main St. in Belgrade on Jan. 5, said Lt. Col. Marko Jović. "

@@ -191,9 +191,9 @@ class Quote:
 def quote_spans(text: str) -> list[Quote]:
     """Top-level quotations in ``text``: straight, curly and low-high double quotes, and guillemets.
 
-    Single quotes nest inside double quotes and are part of them; a curly single
-    quote stands for a quotation of its own only where no double quote is open and
-    it closes in the same text (elsewhere ’ is an apostrophe).
+    Single quotes nest inside double quotes and are part of them. In a text with no
+    double quotes, single quotes (curly, else straight) that open before a word and
+    close after one, in the same text, are quotations; elsewhere ’ and ' are apostrophes.
 
     >>> [text[q.start:q.end] for text in ['He said “it is ‘only’ a plan” and left.'] for q in quote_spans(text)]
     ['“it is ‘only’ a plan”']
@@ -216,11 +216,18 @@ def quote_spans(text: str) -> list[Quote]:
     return spans
 
 
+_SINGLE_QUOTES = (
+    re.compile(r"(?<!\w)‘(?=\S)[^‘’]*(?:’\w[^‘’]*)*(?<=\S)’(?!\w)"),
+    re.compile(r"(?<![\w'])'(?=[^\s'])(?:[^']|'\w)*(?<=\S)'(?![\w'])"),
+)
+
+
 def _single_quote_spans(text: str) -> list[Quote]:
-    spans = []
-    for match in re.finditer(r"(?<!\w)‘[^‘’]*(?:’\w[^‘’]*)*’(?!\w)", text):
-        spans.append(Quote(match.start(), match.end()))
-    return spans
+    for pattern in _SINGLE_QUOTES:
+        spans = [Quote(m.start(), m.end()) for m in pattern.finditer(text)]
+        if spans:
+            return spans
+    return []
 
 
 # -- sentences -------------------------------------------------------------------------------------

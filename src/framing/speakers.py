@@ -27,19 +27,22 @@ from .sources import UNKNOWN, SourceRegistry, fold
 
 __all__ = ["Attribution", "Speaker", "find_attribution", "split_name", "ArticleSpeakers", "PRONOUNS"]
 
-_ENGLISH_VERBS = r"""
+_SPEAKING_VERBS = r"""
     say|says|said|state|states|stated|note|notes|noted|add|adds|added|remark|remarks|remarked|
     stress|stresses|stressed|explain|explains|explained|conclude|concludes|concluded|clarify|clarifies|clarified|
-    underline|underlines|underlined|emphasi[sz]e|emphasi[sz]es|emphasi[sz]ed|agree|agrees|agreed|
-    tell|tells|told|claim|claims|claimed|argue|argues|argued|warn|warns|warned|insist|insists|insisted|
-    believe|believes|believed|think|thinks|thought|points?\s+out|pointed\s+out|recall|recalls|recalled|
-    announce|announces|announced|write|writes|wrote|report|reports|reported|assert|asserts|asserted|
-    confirm|confirms|confirmed|deny|denies|denied|suggest|suggests|suggested|observe|observes|observed|
-    highlight|highlights|highlighted|maintain|maintains|maintained|estimate|estimates|estimated|
-    assess|assesses|assessed|reply|replies|replied|answer|answers|answered|comment|comments|commented|
-    acknowledge|acknowledges|acknowledged|admit|admits|admitted|predict|predicts|predicted|
-    declare|declares|declared|assure|assures|assured|reiterate|reiterates|reiterated|
-    elaborate|elaborates|elaborated|specif(?:y|ies|ied)|indicate|indicates|indicated|concede|concedes|conceded
+    underline|underlines|underlined|emphasi[sz]e|emphasi[sz]es|emphasi[sz]ed|tell|tells|told|claim|claims|claimed|
+    argue|argues|argued|insist|insists|insisted|points?\s+out|pointed\s+out|assert|asserts|asserted|
+    reply|replies|replied|answer|answers|answered|comment|comments|commented|declare|declares|declared|
+    reiterate|reiterates|reiterated|elaborate|elaborates|elaborated|concede|concedes|conceded|
+    write|writes|wrote|report|reports|reported|warn|warns|warned
+"""
+# verbs that report speech only when "that", a colon or a quotation follows ("agreed on 79 activities" does not)
+_STRICT_VERBS = r"""
+    agree|agrees|agreed|believe|believes|believed|think|thinks|thought|recall|recalls|recalled|
+    announce|announces|announced|confirm|confirms|confirmed|deny|denies|denied|suggest|suggests|suggested|
+    observe|observes|observed|highlight|highlights|highlighted|estimate|estimates|estimated|
+    assess|assesses|assessed|acknowledge|acknowledges|acknowledged|admit|admits|admitted|
+    predict|predicts|predicted|assure|assures|assured|specif(?:y|ies|ied)|indicate|indicates|indicated
 """
 _SERBIAN_VERBS = r"""
     izjavi(?:o|la|li|le|lo)|izjavljuje|izjavljuju|rek(?:ao|la|li|le|lo)|kaže|kažu|kaza(?:o|la|li)|
@@ -56,7 +59,7 @@ _DESCRIBING_VERBS = r"""
 """
 _SERBIAN = re.compile(_SERBIAN_VERBS, re.VERBOSE | re.IGNORECASE)
 _VERB = re.compile(
-    rf"(?<![\w\-])(?P<verb>{_ENGLISH_VERBS}|{_SERBIAN_VERBS}|(?P<describe>{_DESCRIBING_VERBS}))(?![\w\-])",
+    rf"(?<![\w\-])(?P<verb>{_SPEAKING_VERBS}|{_SERBIAN_VERBS}|(?P<strict>{_STRICT_VERBS})|(?P<describe>{_DESCRIBING_VERBS}))(?![\w\-])",
     re.VERBOSE | re.IGNORECASE,
 )
 
@@ -102,8 +105,13 @@ _THAT_OR_QUOTE = re.compile(
     rf"\s*(?:[,;:.!?\u2014\u2013]|{Q}|$))",
     re.IGNORECASE,
 )
+_STRICT_FOLLOWS = re.compile(
+    rf"^\s*(?:(?:[^,;:.!?{Q}]{{0,60}}?\s)?(?:that|da)\b"
+    rf"|(?:(?:for|to|in|on|at|during|after|before|about|with|from|za|u|na|nakon|tokom|pred)\b[^,;:.!?{Q}]{{0,60}})?\s*[:{Q}])",
+    re.IGNORECASE,
+)
 _QUOTE_FOLLOWS = re.compile(rf"^[^,;:.!?]{{0,40}}?{Q}")
-_INVERTED = re.compile(rf"^\s*(?!(?:that|da)\b)(?P<who>[^,;:{Q}]+?)\s*(?=$|[,;:]|[.!?](?:\s|$)|\s(?:that|da)\b|\s[-–—]\s)")
+_INVERTED = re.compile(rf"^\s*(?!(?:that|da|for|to|in|on|at|about|with|from|za|u|na|the\s+\w+\s+(?:of|to))\b)(?P<who>[^,;:{Q}]+?)\s*(?=$|[,;:]|[.!?](?:\s|$)|\s(?:that|da)\b|\s[-–—]\s)")
 _APPOSITION = re.compile(rf"^,\s*(?P<role>[^,;:{Q}]+?)\s*{_STOP}")
 _ACCORDING = re.compile(
     rf"(?<!\w)(?P<cue>according\s+to|prema\s+(?:rečima|navodima|oceni|mišljenju|izjavi|tvrdnjama)|"
@@ -114,6 +122,13 @@ _OPINION = re.compile(
     rf"(?<!\w)in\s+(?P<who>[^,;:{Q}]+?)[’']s?\s+(?:opinion|view|words|assessment|estimation|judge?ment|analysis|reading)\b",
     re.IGNORECASE,
 )
+_NOT_SUBJECTS = re.compile(r"^(?:whether|if|unless|because|when|once|until|whose|which|who|whom|that|what|how|why)\b", re.IGNORECASE)
+_ASIDE = re.compile(
+    r",\s*(?:(?:speaking|writing|asked|responding|commenting|talking|quoted)\b|"
+    r"in\s+(?:a|an|its|his|her|their)\s+(?:statement|interview|press\s+release|communiqué|letter|post)\b)[^,]*,?\s*$",
+    re.IGNORECASE,
+)
+_NAME_THEN_PLACE = re.compile(r"^(?P<name>(?:[A-ZČĆŠŽĐ][\w’'\-\u2024.]*\s+){0,3}[A-ZČĆŠŽĐ][\w’'\-]+)\s+(?P<role>(?:of|at|from|with)\s.+)$")
 _HEADLINE = re.compile(r"^(?P<who>(?:[A-ZČĆŠŽĐ][\w’'\-\u2024]*\s+){0,3}[A-ZČĆŠŽĐ][\w’'\-]+)\s*:\s")
 _PERSON_PRONOUNS = frozenset({"he", "she", "on", "ona"})
 _GROUP_PRONOUNS = frozenset({"they", "it", "oni", "one", "ono"})
@@ -186,6 +201,12 @@ def _is_capitalised(word: str) -> bool:
     return bool(word) and word[0].isupper()
 
 
+def _titles(run: list[str], registry: SourceRegistry) -> tuple[list[str], list[str]]:
+    """Split a run of capitalised words after its last title word: "Wing Commander", "Aaron Pike"."""
+    titled = [k for k, w in enumerate(run[:-1]) if w.strip(".\u2024").lower() in _HONORIFICS or registry.is_role_word(w.strip("\u2024"))]
+    return (run[: titled[-1] + 1], run[titled[-1] + 1 :]) if titled else ([], run)
+
+
 def split_name(phrase: str, registry: SourceRegistry) -> tuple[str, str]:
     """``(name, title)`` of the person a speaker phrase names, or ``("", phrase)`` when it names no one.
 
@@ -197,14 +218,17 @@ def split_name(phrase: str, registry: SourceRegistry) -> tuple[str, str]:
     >>> split_name("defence analyst Marko Marković", SourceRegistry(roles={"expert": ["analyst"]}))
     ('Marko Marković', 'defence analyst')
     """
+    leading = _NAME_THEN_PLACE.match(phrase)
+    if leading and not registry.is_role_word(phrase.split()[0]):
+        name, title = split_name(leading.group("name"), registry)
+        if name:
+            return name, " ".join(filter(None, (title, leading.group("role"))))
     words = phrase.split()
     i = len(words)
     while i > 0 and _is_capitalised(words[i - 1]):
         i -= 1
-    run, before = words[i:], words[:i]
-    titles = []
-    while len(run) > 1 and (run[0].strip(".").lower() in _HONORIFICS or registry.is_role_word(run[0])):
-        titles.append(run.pop(0))
+    before = words[:i]
+    titles, run = _titles(words[i:], registry)
     while run and run[0].strip(".").lower() in _NOT_NAMES:
         run.pop(0)
     if (
@@ -266,10 +290,12 @@ def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attrib
         return None
     if match.group("describe") and not _QUOTE_FOLLOWS.match(post):
         return None
-    stripped = _AUXILIARIES.sub("", pre)
+    if match.group("strict") and not _STRICT_FOLLOWS.match(post):
+        return None
+    stripped = _ASIDE.sub(", ", _AUXILIARIES.sub("", pre))
     cut = max((m.end() for m in _BOUNDARY.finditer(stripped)), default=0)
     segment = _CONJUNCTIONS.sub("", stripped[cut:].strip())
-    if serbian:  # "Danas je izjavio Vučić da …": the subject follows the verb
+    if serbian or not segment:  # "Danas je izjavio Vučić da …", "…, said Ana Kovač": the subject follows the verb
         found = _inverted(post, verb, registry)
         if found and split_name(found.who, registry)[0]:
             return found
@@ -279,6 +305,12 @@ def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attrib
             return found
         if serbian and not pre[cut:].strip() and re.match(rf"^\s*(?:(?:je|su)\s+)?(?:da\b|:|{Q})", post):
             return Attribution("", verb)
+        if not _ASIDE.search(_AUXILIARIES.sub("", pre)):
+            return None
+        # "A senior official, speaking on condition of anonymity, said": the subject before the aside
+        before = stripped.rstrip().rstrip(",")
+        segment = _CONJUNCTIONS.sub("", before[max((m.end() for m in _BOUNDARY.finditer(before)), default=0) :].strip())
+    if _NOT_SUBJECTS.match(segment):
         return None
     who, aside = _clean(segment)
     if not _speakerlike(who, registry):
@@ -382,14 +414,11 @@ class ArticleSpeakers:
 
     def _add_run(self, masked: str, run: list[re.Match], position: int) -> None:
         words = [re.sub(r"(?:[’']s)?[^\w\u2024\-]*$", "", re.sub(r"^\W+", "", m.group())) for m in run]
-        titles = []
-        while len(words) > 1:
-            first = words[0].rstrip(_DOT)
-            if first.lower() in _HONORIFICS or self.registry.is_role_word(first):
-                titles.append(_restore(words[0]))
-            elif first.lower() not in _NOT_NAMES and first.lower() not in self._common:
-                break
+        while len(words) > 1 and (words[0].lower() in _NOT_NAMES or words[0].lower() in self._common):
             words, run = words[1:], run[1:]
+        titles, words = _titles(words, self.registry)
+        run = run[len(titles) :]
+        titles = [_restore(t) for t in titles]
         if not words or not words[-1] or self.registry.is_role_word(words[-1]) or self.registry.is_outlet(" ".join(words)):
             return
         if any(w.lower() in self._common or w.lower() in _NOT_NAMES for w in words):
@@ -485,6 +514,8 @@ class ArticleSpeakers:
         return found
 
     def _named(self, who: str, role: str, position: int) -> Speaker:
+        if self.narrator.name and re.search(rf"(?<!\w){re.escape(fold(self.narrator.name))}(?!\w)", fold(who)):
+            return self.narrator
         name, title = split_name(who, self.registry)
         if not name:
             return Speaker(who, self.registry.classify(" ".join(filter(None, (who, role))))[0], role)

@@ -500,7 +500,7 @@ def test_ingest_pipes_into_score_and_compare(tmp_path):
     run = [sys.executable, "-m", "framing"]
     ingest_cmd = subprocess.Popen(run + ["ingest", str(SEED), "--outlet", OUTLET, "-q"], stdout=subprocess.PIPE)
     score = subprocess.run(run + ["score", "-", "-o", str(scored), "-q", "--jobs", "1"], stdin=ingest_cmd.stdout,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     ingest_cmd.stdout.close()
     assert ingest_cmd.wait() == 0 and score.returncode == 0, score.stderr
     frame = pd.read_json(scored, lines=True, dtype=False)
@@ -509,7 +509,7 @@ def test_ingest_pipes_into_score_and_compare(tmp_path):
     assert frame.loc[frame["source_type"] == "tabloid", "label"].tolist() == ["hype"]
     report = tmp_path / "report.json"
     compare = subprocess.run(run + ["compare", str(scored), "-o", str(report), "--min-n", "2", "--boot", "50"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
     assert compare.returncode == 0, compare.stderr
     assert re.search(r"expert", report.read_text(encoding="utf-8"))
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -153,7 +153,7 @@ def _read_table(path: Path, text_column: str, defaults: dict) -> Iterator[Articl
 
 
 def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).strip()
 
@@ -248,18 +248,13 @@ def _check_unique(articles: list[Article]) -> None:
 # -- ingesting -------------------------------------------------------------------------------------
 
 
-def _latin(paragraph: Paragraph) -> tuple[Paragraph, list[int]]:
-    """The paragraph in Latin script, and for each of its characters the index of the character it came from."""
-    pieces, origin = [], []
-    for i, char in enumerate(paragraph.text):
-        latin = transliterate(char) if "\u0400" <= char <= "\u04ff" else char
-        pieces.append(latin)
-        origin.extend([i] * len(latin))
-    text = "".join(pieces)
-    if len(text) == len(paragraph.text) and text == paragraph.text:
-        return paragraph, origin
-    fixed = transliterate(paragraph.text)  # capital digraphs depend on neighbours
-    return Paragraph(fixed, paragraph.heading), origin if len(fixed) == len(origin) else list(range(len(fixed)))
+def _latin(paragraph: Paragraph) -> tuple[Paragraph, list[int] | None]:
+    """The paragraph in Latin script and, if that changed it, the index of the character each one comes from."""
+    latin = transliterate(paragraph.text)
+    if latin == paragraph.text:
+        return paragraph, None
+    origin = [i for i, char in enumerate(paragraph.text) for _ in transliterate(char)]
+    return Paragraph(latin, paragraph.heading), origin
 
 
 def _narrator(article: Article, registry: SourceRegistry) -> Speaker:
@@ -316,9 +311,9 @@ def _article_records(article: Article, registry: SourceRegistry, splitter) -> li
     attributed = _attribute(cut, registry, _narrator(article, registry))
     records = []
     for i, (passage, (speaker, speech, cue)) in enumerate(zip(cut, attributed)):
-        paragraph, origin = latin[passage.paragraph]
-        start = paragraph.text.find(passage.text)
-        written = original[passage.paragraph].text[origin[start] : origin[start + len(passage.text) - 1] + 1]
+        origin = latin[passage.paragraph][1]
+        end = passage.offset + len(passage.text)
+        written = original[passage.paragraph].text[origin[passage.offset] : origin[end - 1] + 1] if origin else passage.text
         records.append(
             {
                 "id": f"{article.id}-{i + 1:03d}",

@@ -13,8 +13,9 @@ import json
 import os
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from .config import PROJECT_ROOT
@@ -333,6 +334,8 @@ class Passage:
         0-based number, in the article, of the passage's first sentence.
     n_sentences : int
         Sentences the passage holds.
+    offset : int
+        Where the passage starts in its paragraph.
     quotes : tuple of Quote
         Top-level quotations, as spans of ``text``.
     heading : bool
@@ -345,6 +348,7 @@ class Passage:
     paragraph: int
     sentence: int
     n_sentences: int
+    offset: int
     quotes: tuple
     heading: bool = False
     run: int | None = None
@@ -394,14 +398,13 @@ def passages(paragraphs: list[Paragraph], splitter=None) -> list[Passage]:
                 if q.start < end and q.end > start
             )
             belongs = run is not None and i == 0
-            out.append(Passage(text[start:end], number, sentence, n, inner, paragraph.heading, run if belongs else None))
+            out.append(Passage(text[start:end], number, sentence, n, start, inner, paragraph.heading, run if belongs else None))
             sentence += n
         if quotes and not quotes[-1].closed:
             if run is None:
                 runs += 1
                 run = runs
-                last = out[-1]
-                out[-1] = Passage(last.text, last.paragraph, last.sentence, last.n_sentences, last.quotes, last.heading, run)
+                out[-1] = replace(out[-1], run=run)
         else:
             run = None
     return out
@@ -411,7 +414,7 @@ def _cover(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sentence spans cut at each sentence's start, so that together they cover all of ``text``."""
     cuts = [0] + [start for start, _ in spans[1:]] + [len(text)]
     covered = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

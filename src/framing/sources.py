@@ -138,7 +138,7 @@ class SourceRegistry:
         """Whether ``word`` is part of a role keyword ("Minister", "Prime", "Centre")."""
         return fold(word.strip(".,")) in self._role_words
 
-    def extended(self, other: "SourceRegistry") -> "SourceRegistry":
+    def extended(self, other: SourceRegistry) -> SourceRegistry:
         """This registry with ``other``'s entries added; ``other`` wins on the same outlet or person."""
         roles = {kind: list(keywords) for kind, keywords in self.roles.items()}
         for kind, keywords in other.roles.items():

@@ -262,7 +262,7 @@ def _inverted(post: str, verb: str, registry: SourceRegistry) -> Attribution | N
     if not found:
         return None
     who, aside = _clean(found.group("who"))
-    if not _speakerlike(who, registry) or who.lower() in PRONOUNS and not post.strip(" .!?"):
+    if not _speakerlike(who, registry):
         return None
     apposition = _APPOSITION.match(rest[found.end() :])
     role = apposition.group("role") if apposition and _role_like(apposition.group("role"), registry) else ""
@@ -282,19 +282,24 @@ def _apposed(pre: str, verb: str, registry: SourceRegistry) -> Attribution | Non
     return Attribution(who, f"{who} {verb}", " ".join(filter(None, (role, aside))))
 
 
+def _last_clause(text: str) -> str:
+    cut = max((m.end() for m in _BOUNDARY.finditer(text)), default=0)
+    return _CONJUNCTIONS.sub("", text[cut:].strip())
+
+
 def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attribution | None:
     pre, post = masked[: match.start()], masked[match.end() :]
     verb = match.group("verb")
     serbian = bool(_SERBIAN.fullmatch(verb))
-    if _PASSIVE.search(pre) and not serbian:
+    if (
+        (_PASSIVE.search(pre) and not serbian)
+        or (match.group("describe") and not _QUOTE_FOLLOWS.match(post))
+        or (match.group("strict") and not _STRICT_FOLLOWS.match(post))
+    ):
         return None
-    if match.group("describe") and not _QUOTE_FOLLOWS.match(post):
-        return None
-    if match.group("strict") and not _STRICT_FOLLOWS.match(post):
-        return None
-    stripped = _ASIDE.sub(", ", _AUXILIARIES.sub("", pre))
-    cut = max((m.end() for m in _BOUNDARY.finditer(stripped)), default=0)
-    segment = _CONJUNCTIONS.sub("", stripped[cut:].strip())
+    unaided = _AUXILIARIES.sub("", pre)
+    stripped = _ASIDE.sub(", ", unaided)
+    segment = _last_clause(stripped)
     if serbian or not segment:  # "Danas je izjavio Vučić da …", "…, said Ana Kovač": the subject follows the verb
         found = _inverted(post, verb, registry)
         if found and split_name(found.who, registry)[0]:
@@ -303,19 +308,15 @@ def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attrib
         found = _apposed(stripped, verb, registry) or _inverted(post, verb, registry)
         if found:
             return found
-        if serbian and not pre[cut:].strip() and re.match(rf"^\s*(?:(?:je|su)\s+)?(?:da\b|:|{Q})", post):
+        if serbian and not _last_clause(pre) and re.match(rf"^\s*(?:(?:je|su)\b)?\s*(?:da\b|:|{Q}|[.!?]|$)", post):
             return Attribution("", verb)
-        if not _ASIDE.search(_AUXILIARIES.sub("", pre)):
+        if stripped == unaided:
             return None
-        # "A senior official, speaking on condition of anonymity, said": the subject before the aside
-        before = stripped.rstrip().rstrip(",")
-        segment = _CONJUNCTIONS.sub("", before[max((m.end() for m in _BOUNDARY.finditer(before)), default=0) :].strip())
+        segment = _last_clause(stripped.rstrip().rstrip(","))  # "An official, speaking on background, said"
     if _NOT_SUBJECTS.match(segment):
         return None
     who, aside = _clean(segment)
-    if not _speakerlike(who, registry):
-        return None
-    if who.lower() in PRONOUNS and not _THAT_OR_QUOTE.match(post):
+    if not _speakerlike(who, registry) or (who.lower() in PRONOUNS and not _THAT_OR_QUOTE.match(post)):
         return None
     return Attribution(who, f"{_restore(segment)} {verb}", aside)
 
@@ -455,8 +456,8 @@ class ArticleSpeakers:
             people.append(person)
         person.mentions.append(position)
         person.roles += [r for r in roles if r and r not in person.roles]
-        if introduced:
-            person.introduced = position if person.introduced is None else max(person.introduced, position)
+        if introduced and person.introduced is None:
+            person.introduced = position
         return person
 
     def _person(self, name: str, position: int) -> _Person:

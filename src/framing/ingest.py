@@ -1,8 +1,5 @@
 """Raw articles in, passages out: each with its speaker and source type, in the corpus record format.
 
->>> from framing.ingest import Article, ingest_articles          # doctest: +SKIP
->>> ingest_articles([Article("“It is a plan”, she said.", id="a1")], registry)   # doctest: +SKIP
-
 The steps: read articles (text or Markdown files, folders of them, or tables with a
 text column and metadata) → transliterate Serbian Cyrillic → paragraphs → sentences
 (Punkt) → passages (a sentence, or the sentences one quotation spans) → attribution

@@ -381,8 +381,8 @@ def same_speaker(predicted: str, gold: str) -> bool:
     """Whether two speaker names name the same speaker.
 
     Case, diacritics and a leading "the" do not matter; one name may hold the other
-    ("Ranković" and "Ivana Ranković", "Ministry of Defence" and "the Ministry of
-    Defence of Serbia"), or both may end in the same surname.
+    ("Kovač" and "Ana Kovač", "Ministry of Defence" and "the Ministry of Defence of
+    the Republic"), or both may end in the same surname.
     """
     a, b = (re.sub(r"^the\s+", "", fold(n).strip()) for n in (predicted, gold))
     if not a or not b:

@@ -4,15 +4,15 @@ Attribution reads the passage with its quotations masked, so that words inside a
 quote ("It was stated by the ministries that ...") never name the speaker of the
 quote. It recognises
 
-- a speaker before a reporting verb: "Ranković adds that", "the Ministry stated that",
-  "X, a researcher at Y, says for EWB that", "Vučić je izjavio da";
+- a speaker before a reporting verb: "Kovač adds that", "the Ministry stated that",
+  "X, a researcher at Y, says for the Courier that", "Perić je izjavio da";
 - a speaker after it: "…”, she states.", "…,” said Dr. Ana Kovač, a professor.",
   "…“, rekao je ministar odbrane.";
 - "according to X", "in X's opinion", "prema rečima X", and "X: …" headlines;
 - pronouns ("she states", "he concludes") and Serbian sentences without a subject
   ("Dodao je da …"), which continue the last speaker named.
 
-Names are resolved against the whole article ("Vučić" → "Aleksandar Vučić"), and
+Names are resolved against the whole article ("Perić" → "Petar Perić"), and
 people are placed by the roles the article gives them ("President …", "…, a
 researcher at the … Centre") through the :class:`~framing.sources.SourceRegistry`.
 """
@@ -211,8 +211,8 @@ def split_name(phrase: str, registry: SourceRegistry) -> tuple[str, str]:
     """``(name, title)`` of the person a speaker phrase names, or ``("", phrase)`` when it names no one.
 
     The name is the run of capitalised words that ends the phrase, without the titles
-    before it ("President Aleksandar Vučić" → "Aleksandar Vučić", "President"). A run
-    after "of" or "in", one ending in a role word ("Ministry of Defence of Serbia",
+    before it ("President Petar Perić" → "Petar Perić", "President"). A run
+    after "of" or "in", one ending in a role word ("Ministry of Defence of the Republic",
     "Security Affairs Centre") or naming an outlet is not a person.
 
     >>> split_name("defence analyst Marko Marković", SourceRegistry(roles={"expert": ["analyst"]}))
@@ -300,7 +300,7 @@ def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attrib
     unaided = _AUXILIARIES.sub("", pre)
     stripped = _ASIDE.sub(", ", unaided)
     segment = _last_clause(stripped)
-    if serbian or not segment:  # "Danas je izjavio Vučić da …", "…, said Ana Kovač": the subject follows the verb
+    if serbian or not segment:  # "Danas je izjavio Perić da …", "…, said Ana Kovač": the subject follows the verb
         found = _inverted(post, verb, registry)
         if found and split_name(found.who, registry)[0]:
             return found
@@ -336,9 +336,9 @@ def find_attribution(passage: Passage | str, registry: SourceRegistry, quotes=()
     Examples
     --------
     >>> from framing.segment import quote_spans
-    >>> text = "“It is a plan, not an alliance”, Ivana Ranković notes."
+    >>> text = "“It is a plan, not an alliance”, Ana Kovač notes."
     >>> find_attribution(text, SourceRegistry(), quote_spans(text))
-    Attribution(who='Ivana Ranković', cue='Ivana Ranković notes', role='', headline=False)
+    Attribution(who='Ana Kovač', cue='Ana Kovač notes', role='', headline=False)
     """
     if isinstance(passage, Passage):
         text, quotes, heading = passage.text, passage.quotes, passage.heading or heading

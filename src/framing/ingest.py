@@ -296,7 +296,7 @@ def _carried_quote(i: int, cut: list, out: list) -> tuple[Speaker, str]:
             if other.run == passage.run and j != i and out[j] is not None and out[j][1] != "narration":
                 return out[j][0], f"the same quotation as paragraph {other.paragraph + 1}, where it is attributed"
     before = out[i - 1] if i else None
-    if before is not None and before[1] != "narration" and cut[i - 1].paragraph >= passage.paragraph - 1:
+    if before is not None and before[1] != "narration" and before[0].name != UNKNOWN and cut[i - 1].paragraph >= passage.paragraph - 1:
         return before[0], f"a quotation right after {before[0].name}'s words"
     return Speaker(UNKNOWN, UNKNOWN), "a quotation with no speaker named"
 

@@ -90,6 +90,7 @@ class SourceRegistry:
             people.setdefault(fold(name), kind)
             people.setdefault(fold(name.split()[-1]), kind)
         object.__setattr__(self, "_people", people)
+        object.__setattr__(self, "_memo", {})
 
     @property
     def source_types(self) -> set[str]:
@@ -107,6 +108,14 @@ class SourceRegistry:
 
     def match(self, text: str) -> tuple[str, str, int, int] | None:
         """Like :meth:`classify`, with where the keyword is: ``(type, keyword, start, end)``, or None."""
+        if text in self._memo:
+            return self._memo[text]
+        if len(self._memo) > 100_000:
+            self._memo.clear()
+        self._memo[text] = found = self._match(text)
+        return found
+
+    def _match(self, text: str) -> tuple[str, str, int, int] | None:
         best = None
         for order, entry in enumerate(self._entries):
             for found in entry.regex.finditer(text):

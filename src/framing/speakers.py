@@ -266,7 +266,7 @@ def _inverted(post: str, verb: str, registry: SourceRegistry) -> Attribution | N
         return None
     apposition = _APPOSITION.match(rest[found.end() :])
     role = apposition.group("role") if apposition and _role_like(apposition.group("role"), registry) else ""
-    return Attribution(who, f"{verb} {who}", _restore(" ".join(filter(None, (role, aside)))))
+    return Attribution(who, _restore(f"{verb} {found.group('who').strip()}"), _restore(" ".join(filter(None, (role, aside)))))
 
 
 def _apposed(pre: str, verb: str, registry: SourceRegistry) -> Attribution | None:

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score a table of passages (CSV, TSV, JSONL, Parquet), streamed and in parallel")
     paths(p, corpus=False)
-    p.add_argument("input", help="input file, or - for standard input (with --format); with --engine dask a folder or glob")
+    p.add_argument("input", help="input file, or - for standard input (JSON Lines unless --format says otherwise); with --engine dask a folder or glob")
     p.add_argument("-o", "--output", required=True, help="output file, or - for standard output; with --engine dask a folder")
     p.add_argument("--text-column", default="text", help="column holding the passage text (default: text)")
     p.add_argument("--id-column", help="a column that must exist and is always carried to the output")
@@ -73,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small")
     p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
+
+    p = sub.add_parser("ingest", help="cut raw articles into passages with speakers and source types")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help=".txt or .md articles, folders of them, CSV/TSV/JSONL/Parquet tables with an article text column, or - for one article on standard input")
+    p.add_argument("-o", "--output", default="-", help="output file (default -: JSON Lines on standard output)")
+    p.add_argument("--format", dest="output_format", choices=["csv", "tsv", "jsonl", "parquet"], help="output format (default: from the extension; jsonl on standard output)")
+    p.add_argument("--sources", action="append", default=[], metavar="PATH", help="a sources TOML extending the bundled registry of outlets, people and roles (repeatable)")
+    p.add_argument("--text-column", default="text", help="tables' column holding the article text (default: text)")
+    p.add_argument("--outlet", default="", help="outlet of articles that do not name theirs")
+    p.add_argument("--source-type", default="", help="source type of the outlet's own voice (default: from the sources registry)")
+    p.add_argument("--story", default="", help="story of articles that do not name theirs (default: the article id)")
+    p.add_argument("--date", default="", help="date of articles that do not give theirs")
+    p.add_argument("--corpus", help="corpus folder: its codebook, sources.toml and punkt.json (default: the bundled one)")
+    p.add_argument("--train-splitter", action="store_true", help="retrain the sentence splitter on the corpus passages, save it as punkt.json in the corpus folder, and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary")
 
     p = sub.add_parser("predict", help="score one or more passages given on the command line")
     paths(p, corpus=False)
@@ -220,6 +234,7 @@ def _score(args) -> int:
         )
     except ValueError as exc:
         raise FramingError(str(exc)) from None
+    input_format = args.input_format or ("jsonl" if args.input == "-" else None)
     summary = service.score_file(
         args.input,
         args.output,
@@ -227,7 +242,7 @@ def _score(args) -> int:
         options,
         engine=args.engine,
         scheduler=args.scheduler,
-        input_format=args.input_format,
+        input_format=input_format,
         output_format=args.output_format,
         jobs=args.jobs,
         chunk_size=args.chunk_size,
@@ -247,6 +262,30 @@ def _compare(args) -> int:
     for sentence in result["summary"]:
         print(sentence)
     print(f"report written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _ingest(args) -> int:
+    from collections import Counter
+
+    from . import service
+    from .tables import write_table
+
+    if args.train_splitter:
+        path = service.train_splitter(args.corpus)
+        print(f"sentence splitter trained and saved to {path}", file=sys.stderr)
+        return 0
+    if not args.inputs:
+        raise FramingError("give at least one article file, folder or table (or - for standard input)")
+    frame = service.ingest(args.inputs, text_column=args.text_column, outlet=args.outlet, source_type=args.source_type,
+                           story=args.story, date=args.date, sources=args.sources, corpus=args.corpus)
+    fmt = args.output_format or ("jsonl" if args.output == "-" else None)
+    write_table(frame, args.output, fmt)
+    if not args.quiet:
+        types = ", ".join(f"{k} {v}" for k, v in Counter(frame["source_type"]).most_common())
+        unknown = int((frame["source_type"] == "unknown").sum())
+        print(f"framing ingest: {frame['article_id'].nunique()} article(s), {len(frame)} passages; source types: "
+              f"{types or 'none'}; {unknown} passage(s) with an unknown source type", file=sys.stderr)
     return 0
 
 
@@ -442,6 +481,7 @@ _COMMANDS = {
     "score": _score,
     "predict": _predict,
     "compare": _compare,
+    "ingest": _ingest,
     "models": _models,
     "labels": _labels,
     "retrain": _retrain,

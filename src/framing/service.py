@@ -1,4 +1,4 @@
-"""The use-cases every shell calls: validate, train, evaluate, load, predict, score.
+"""The use-cases every shell calls: validate, train, evaluate, load, predict, score, compare, ingest.
 
 The command line and the dashboard parse or render, then call one function here.
 """
@@ -49,6 +49,10 @@ __all__ = [
     "retrain",
     "promote",
     "rollback",
+    "source_registry",
+    "ingest",
+    "ingest_text",
+    "train_splitter",
 ]
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -509,3 +513,92 @@ def promote(model_id: str, models: str | os.PathLike | None = None) -> None:
 def rollback(models: str | os.PathLike | None = None) -> str:
     """Make the previously active model active again; returns its id."""
     return artifacts.rollback(models_dir(models))
+def _corpus_file(corpus: str | os.PathLike | None, name: str) -> Path:
+    """A file of the corpus folder, or the bundled one when the folder has none."""
+    from .config import PROJECT_ROOT
+
+    own = corpus_dir(corpus) / name
+    return own if own.exists() else PROJECT_ROOT / "corpus" / name
+
+
+def source_registry(sources: Sequence[str | os.PathLike] = (), corpus: str | os.PathLike | None = None):
+    """The corpus folder's ``sources.toml`` (else the bundled one), extended by ``sources`` in order.
+
+    Source types are checked against the corpus codebook's.
+    """
+    from .sources import load_sources
+
+    types = load_codebook(_corpus_file(corpus, "codebook.toml")).source_type_names
+    return load_sources(_corpus_file(corpus, "sources.toml"), *sources, source_types=types)
+
+
+def _check_source_type(source_type: str, corpus) -> None:
+    types = load_codebook(_corpus_file(corpus, "codebook.toml")).source_type_names
+    if source_type and source_type not in types:
+        raise InputError(f"source type {source_type!r} is not one of the codebook's {list(types)}")
+
+
+def ingest(
+    inputs: Sequence[str | os.PathLike],
+    *,
+    text_column: str = "text",
+    outlet: str = "",
+    source_type: str = "",
+    story: str = "",
+    date: str = "",
+    sources: Sequence[str | os.PathLike] = (),
+    corpus: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Read raw articles and cut them into attributed passages; see :func:`framing.ingest.ingest_articles`.
+
+    ``inputs`` are text or Markdown files, folders of them, or tables with a
+    ``text_column`` (see :func:`framing.ingest.read_articles`); ``outlet``,
+    ``source_type`` (of the outlet), ``story`` and ``date`` apply to articles that do
+    not give their own. ``sources`` are TOML files extending the registry.
+    """
+    from .ingest import ingest_articles, read_articles
+    from .segment import load_splitter
+
+    _check_source_type(source_type, corpus)
+    registry = source_registry(sources, corpus)
+    articles = read_articles(inputs, text_column=text_column, outlet=outlet, source_type=source_type, story=story, date=date)
+    return ingest_articles(articles, registry, splitter=load_splitter(_corpus_file(corpus, "punkt.json")))
+
+
+def ingest_text(
+    text: str,
+    *,
+    outlet: str = "",
+    source_type: str = "",
+    title: str = "",
+    story: str = "pasted",
+    date: str = "",
+    url: str = "",
+    markdown: bool = False,
+    sources: Sequence[str | os.PathLike] = (),
+    corpus: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Cut one pasted article into attributed passages (the dashboard's "Try it" page).
+
+    Returns the same table as :func:`ingest`; an empty text gives an empty table.
+    """
+    from .ingest import COLUMNS, Article, ingest_articles
+    from .segment import load_splitter
+
+    if not text.strip():
+        return pd.DataFrame(columns=list(COLUMNS))
+    _check_source_type(source_type, corpus)
+    article = Article(text, id=story or "pasted", title=title, outlet=outlet, date=date, url=url,
+                      source_type=source_type, story=story or "pasted", markdown=markdown)
+    return ingest_articles([article], source_registry(sources, corpus), splitter=load_splitter(_corpus_file(corpus, "punkt.json")))
+
+
+def train_splitter(corpus: str | os.PathLike | None = None) -> Path:
+    """Retrain the sentence splitter on the corpus folder's passages; save it as ``punkt.json`` there."""
+    from .segment import load_splitter, save_splitter
+    from .segment import train_splitter as _train
+
+    folder = corpus_dir(corpus)
+    path = save_splitter(_train(folder / "passages.jsonl"), folder / "punkt.json")
+    load_splitter.cache_clear()
+    return path

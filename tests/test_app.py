@@ -145,12 +145,16 @@ def test_explore_page_shades_words_and_escapes_markup(tmp_path):
 def test_try_it_scores_each_passage_of_a_pasted_article(app):
     app.switch_page(PAGES + "try_page.py").run()
     article = ("Tabloids hail a mighty military alliance that will shake up the region!\n\n"
-               "The ministry said the document lists standard activities under the existing agreement.")
+               "“It is a standard plan of exercises, not an alliance,” says Ana Kovač, a researcher at the Institute "
+               "for Security Studies.")
     app.text_area(key="try_text").input(article).run()
+    app.selectbox(key="try_source").set_value("media").run()
     assert not app.exception
     assert next(m.value for m in app.metric if m.label == "passages") == "2"
     cards = [m.value for m in app.markdown if "hype index" in m.value and "</span>" in m.value]
-    assert len(cards) == 2 and ">hype</span>" in cards[0]
+    assert len(cards) == 2 and ">hype</span>" in cards[0] and ">routine</span>" in cards[1]
+    assert "expert" in cards[1] and "Ana Kovač" in cards[1]  # ingest found who speaks
+    assert set(table(app, "hype", "routine").index) == {"media", "expert"}
 
 
 def test_your_data_scores_compares_and_offers_downloads(seed_table):

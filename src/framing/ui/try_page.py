@@ -1,4 +1,4 @@
-"""Try it: paste a passage or a whole article; each passage scored, its words shaded."""
+"""Try it: paste a passage or a whole article; it is cut into attributed passages, each scored and its words shaded."""
 
 from __future__ import annotations
 
@@ -6,33 +6,40 @@ import pandas as pd
 import streamlit as st
 
 from framing import service
+from framing.errors import FramingError
 from framing.ui import common
 from framing.ui.explore_page import passage_card
-from framing.views import split_passages
 
 EXAMPLE = ("Pro-government tabloids wrote that the two countries would forge a mighty military alliance which would shake up "
            "the region.\n\nThe ministry said the plan lists the activities through which the existing agreement is put into "
-           "practice, and researchers called it a standard defence cooperation plan.")
+           "practice. “It is a standard defence cooperation plan,” a researcher at an independent institute says.")
+NOT_GIVEN = "(not given)"
 
 
 def render() -> None:
     st.title("Try it")
     try:
         model = common.model()
-    except Exception as exc:
+        source_types = service.corpus_codebook().source_type_names
+    except FramingError as exc:
         st.error(f"No model to score with: {exc}")
         return
     labels = list(model.labels)
-    st.caption(f"Paste a passage or a whole article. It is cut into passages (paragraphs, and long paragraphs into "
-               f"sentences) and each is scored by model `{model.model_id}`.")
-    text = st.text_area("Text", key="try_text", height=200, placeholder=EXAMPLE)
-    source_type = st.selectbox("Source type of the text (optional)", ["(not given)", *service.corpus_codebook().source_type_names],
-                               key="try_source")
+    st.caption(f"Paste a passage or a whole article. `framing ingest` cuts it into passages (paragraphs, then sentences, "
+               f"quotes kept whole), finds who speaks in each and their source type, and model `{model.model_id}` scores them.")
+    text = st.text_area("Text", key="try_text", height=220, placeholder=EXAMPLE)
+    left, right = st.columns(2)
+    outlet = left.text_input("Outlet (optional)", key="try_outlet", help="Its own narration gets the outlet's source type")
+    source_type = right.selectbox("The outlet's source type", [NOT_GIVEN, *source_types], key="try_source")
     if not text.strip():
-        st.info("Paste text above (or the example in grey) to see how each passage is framed.")
+        st.info("Paste text above (the example in grey shows the idea) to see how each passage is framed and who speaks.")
         return
-    pieces = split_passages(text)
-    scored = service.predict(pieces, model)
+    try:
+        pieces = service.ingest_text(text, outlet=outlet, source_type="" if source_type == NOT_GIVEN else source_type)
+    except FramingError as exc:
+        st.error(str(exc))
+        return
+    scored = service.predict(pieces["text"].tolist(), model)
     index = model.index_name
     counts = scored["label"].value_counts()
     columns = st.columns(len(labels) + 1)
@@ -40,9 +47,10 @@ def render() -> None:
     for column, label in zip(columns[1:], labels):
         column.metric(label, int(counts.get(label, 0)))
     st.markdown(f"Mean {index.replace('_', ' ')}: **{scored[index].mean():+.2f}**")
-    table = pd.concat([pd.DataFrame({"text": pieces}), scored], axis=1)
-    if source_type != "(not given)":
-        table["source_type"] = source_type
+    keep = [c for c in ("text", "speaker", "source_type", "speech") if c in pieces.columns]
+    table = pd.concat([pieces[keep].reset_index(drop=True), scored.reset_index(drop=True)], axis=1)
+    by_source = table.groupby("source_type")["label"].value_counts().unstack(fill_value=0).reindex(columns=labels, fill_value=0)
+    st.dataframe(by_source, key="try_by_source")
     for _, row in table.iterrows():
         passage_card(row, labels, index, model)
 

@@ -23,6 +23,7 @@ navigation = st.navigation([
     st.Page(PAGES / "explore_page.py", title="Explore", icon=":material/search:", url_path="explore"),
     st.Page(PAGES / "try_page.py", title="Try it", icon=":material/edit_note:", url_path="try"),
     st.Page(PAGES / "data_page.py", title="Your data", icon=":material/upload_file:", url_path="data"),
+    st.Page(PAGES / "label_page.py", title="Label & retrain", icon=":material/label:", url_path="label"),
     st.Page(PAGES / "model_page.py", title="Model", icon=":material/model_training:", url_path="model"),
 ])
 navigation.run()

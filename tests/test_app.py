@@ -12,7 +12,7 @@ from framing import service
 from framing.cli import main
 from framing.config import PROJECT_ROOT
 
-from .conftest import bundled_records, write_jsonl
+from .conftest import SMALL_STORIES, bundled_records, write_jsonl
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
@@ -201,3 +201,40 @@ def test_core_does_not_import_the_shells():
             "print('streamlit' in sys.modules, 'argparse' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "False"
+
+
+def test_label_and_retrain_page(tmp_path, monkeypatch, small_corpus, models_copy):
+    import shutil
+
+    from framing import artifacts
+    from framing.store import LabelStore
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(small_corpus, corpus)
+    unlabelled = tmp_path / "unlabelled.csv"
+    others = [r for r in bundled_records() if r["story"] not in SMALL_STORIES][:100]  # passages the small corpus lacks
+    pd.DataFrame([{k: r[k] for k in ("id", "text", "source_type", "outlet", "story")} for r in others]).to_csv(unlabelled, index=False)
+    monkeypatch.setenv("FRAMING_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("FRAMING_MODELS_DIR", str(models_copy))
+    monkeypatch.setenv("FRAMING_LABEL_STORE", str(tmp_path / "labels.db"))
+    monkeypatch.setenv("FRAMING_DASHBOARD_DATA", str(unlabelled))
+    app = new_app()
+    app.switch_page(PAGES + "label_page.py").run()
+    assert not app.exception
+    assert app.button(key="label_hype").disabled  # no annotator yet
+    app.text_input(key="annotator").input("ana").run()
+    for i in range(9):
+        app.button(key=["label_hype", "label_routine", "label_neutral"][i % 3]).click().run()
+        assert not app.exception
+    app.button(key="undo").click().run()
+    store = LabelStore(tmp_path / "labels.db")
+    assert len(store) == 8 and set(store.records()["annotator"]) == {"ana"}
+    assert next(m.value for m in app.metric if m.label == "labels") == "8"
+    app.button(key="retrain").click().run()
+    assert not app.exception
+    comparison = table(app, "model", "macro-F1")
+    assert list(comparison["model"]) == ["current", "candidate"]
+    app.button(key="promote").click().run()
+    assert not app.exception
+    assert artifacts.active_model_id(models_copy) == artifacts.history(models_copy)[-1]["model_id"]
+    assert artifacts.history(models_copy)[-1]["reason"] == "promoted"

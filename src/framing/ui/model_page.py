@@ -81,6 +81,16 @@ def render() -> None:
     st.subheader("All models")
     st.dataframe(pd.DataFrame(card["models"]), hide_index=True, key="models_table", width="stretch")
     st.caption("The active model scores everything in the dashboard; `framing models` lists them on the command line.")
+    others = [m["model_id"] for m in card["models"] if not m["active"]]
+    if others:
+        left, right = st.columns([3, 1])
+        chosen = left.selectbox("Make another model active", others[::-1], key="activate_model")
+        if right.button("Make it active", key="activate"):
+            try:
+                service.promote(chosen)
+                st.rerun()
+            except FramingError as exc:
+                st.error(str(exc))
 
 
 if __name__ == "__main__":

@@ -143,3 +143,30 @@ def test_killing_a_retrain_leaves_the_active_model_intact(workspace):
     assert folder_digest(models / active) == before
     assert [m["model_id"] for m in artifacts.list_models(models)] == [active]
     assert service.load_model(models=models).model_id == active
+
+
+CLICKBAIT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clickbait-chakraborty2016"
+
+
+@pytest.mark.skipif(not CLICKBAIT.is_dir(), reason="the clickbait headlines are not beside the project (../shared/data)")
+def test_a_label_set_never_seen_on_real_headlines(tmp_path, capsys):
+    import gzip
+
+    corpus, models = tmp_path / "headlines", tmp_path / "models"
+    assert main(["codebook", "init", str(corpus), "--labels", "clickbait,news"]) == 0
+    for name, label in (("clickbait_data.gz", "clickbait"), ("non_clickbait_data.gz", "news")):
+        lines = [l for l in gzip.decompress((CLICKBAIT / name).read_bytes()).decode("utf-8").splitlines() if l.strip()]
+        sample = tmp_path / f"{label}.txt"
+        sample.write_text("\n".join(lines[:1200]) + "\n", encoding="utf-8")
+        assert main(["labels", "import", str(sample), "--label", label, "--annotator", "dataset", "--corpus", str(corpus)]) == 0
+    assert main(["retrain", "--corpus", str(corpus), "--models", str(models), "--folds", "3", "--promote-if-better",
+                 "--json", str(tmp_path / "result.json")]) == 0
+    import json
+
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["evaluation"]["method"] == "3-fold cross-validation"
+    assert result["evaluation"]["accuracy"] > 0.9
+    assert result["current"] is None and result["promoted"] and artifacts.active_model_id(models) == result["candidate"]
+    model = service.load_model(models=models)
+    assert model.labels == ("clickbait", "news")
+    assert model.predict_frame(["You Won't Believe These 17 Cats Who Are Having A Better Day Than You"])["label"][0] == "clickbait"

@@ -489,7 +489,10 @@ def retrain(
                                       extra_files=files, progress=say, pipeline=pipelines[0])
     promoted, decision = False, "not promoted: promote it with `framing models promote " + candidate + "`"
     if promote_if_better:
-        if comparison is None or "current" not in comparison:
+        if current is None:
+            artifacts.set_active(folder, candidate, reason="retrain: no model was active")
+            promoted, decision = True, "promoted: no model was active"
+        elif comparison is None:
             decision = "not promoted: no held-out passages to compare the two models on"
         else:
             new, old = comparison["candidate"]["macro_f1"], comparison["current"]["macro_f1"]

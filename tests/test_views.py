@@ -8,7 +8,7 @@ import pytest
 
 from framing.errors import InputError
 from framing.report import compare_scored
-from framing.views import Filters, compare_view, filter_mask, highlight_html, passages, prepare, split_passages
+from framing.views import Filters, compare_view, filter_mask, highlight_html, passages, prepare
 
 LABELS = ["hype", "routine", "neutral"]
 
@@ -97,10 +97,3 @@ def test_word_pushes_add_up_to_the_passage(model):
     row = model.pipeline.named_steps["features"].transform([text]).tocsr()
     total = float(row.data @ centred[rows[label], row.indices])
     assert sum(p for _, _, p in pushes) == pytest.approx(total, rel=1e-5)
-
-
-def test_split_passages_keeps_every_word():
-    text = "First paragraph.\n\n" + " ".join(f"Sentence number {i} says “something”." for i in range(40))
-    pieces = split_passages(text, max_words=30)
-    assert pieces[0] == "First paragraph." and len(pieces) > 3
-    assert " ".join(pieces).split() == text.split()

@@ -373,8 +373,6 @@ def _labels(args) -> int:
 
         model = service.load_model(args.model, args.models)
         passages = service.read_scored(args.input)
-        if "text" not in passages.columns:
-            raise InputError(f"no column 'text'; the columns are {list(passages.columns)}", path=args.input)
         queue = service.label_queue(passages, model, k=args.k, strategy=args.strategy, store=labels.path, corpus=args.corpus,
                                     quota_column=args.quota_column)
         write_table(queue, args.output, "csv" if args.output == "-" else None)

@@ -228,7 +228,7 @@ def _replace_checked(path: Path, text: str) -> Codebook:
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-    return load_codebook(path)
+    return codebook
 
 
 def add_label(path: str | os.PathLike, name: str, definition: str, *, frame: str | None = None,

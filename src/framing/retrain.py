@@ -57,30 +57,20 @@ def training_set(corpus: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook,
     CorpusError
         When a store label is not in the codebook: add it to the codebook first.
     """
-    unknown = sorted(set(labels["label"]) - set(codebook.label_names)) if len(labels) else []
+    unknown = sorted(set(labels["label"]) - set(codebook.label_names))
     if unknown:
         raise CorpusError(f"the labels {unknown} are not in the codebook {list(codebook.label_names)}; add them first "
                           "(`framing codebook add-label NAME --definition ...`)", path=store_path)
     corpus = corpus.assign(content_hash=[content_hash(t) for t in corpus["text"]], origin="corpus")
-    by_hash = labels.set_index("content_hash")["label"] if len(labels) else pd.Series(dtype=object)
+    by_hash = labels.set_index("content_hash")["label"]
     in_corpus = corpus["content_hash"].isin(by_hash.index)
     changed = in_corpus & (corpus["content_hash"].map(by_hash) != corpus["label"])
     corpus.loc[in_corpus, "label"] = corpus.loc[in_corpus, "content_hash"].map(by_hash)
-    new = labels[~labels["content_hash"].isin(corpus["content_hash"])] if len(labels) else labels
-    store_rows = pd.DataFrame({
-        "id": new.get("passage_id", pd.Series(dtype=object)),
-        "text": new.get("text", pd.Series(dtype=object)),
-        "label": new.get("label", pd.Series(dtype=object)),
-        "source_type": new.get("source_type", pd.Series(dtype=object)).replace("", UNKNOWN),
-        "outlet": new.get("outlet", pd.Series(dtype=object)),
-        "speaker": new.get("speaker", pd.Series(dtype=object)),
-        "story": new.get("story", pd.Series(dtype=object)).replace("", UNKNOWN),
-        "date": new.get("date", pd.Series(dtype=object)),
-        "annotator": new.get("annotator", pd.Series(dtype=object)),
-        "note": "",
-        "content_hash": new.get("content_hash", pd.Series(dtype=object)),
-        "origin": "store",
-    })
+    new = labels[~labels["content_hash"].isin(corpus["content_hash"])]
+    store_rows = new.reindex(columns=[*FIELDS, "content_hash"]).assign(
+        id=new["passage_id"], note="", origin="store",
+        source_type=new["source_type"].replace("", UNKNOWN), story=new["story"].replace("", UNKNOWN),
+    )
     frame = pd.concat([corpus, store_rows], ignore_index=True)[[*FIELDS, "content_hash", "origin"]]
     return TrainingSet(frame, int(len(corpus)), int(len(store_rows)), int(changed.sum()))
 

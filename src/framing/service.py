@@ -383,10 +383,7 @@ def agreement(store: str | os.PathLike | None = None, corpus: str | os.PathLike 
     """Krippendorff's alpha of the store's labels: overall, per label and per annotator pair."""
     from .agreement import agreement_report
 
-    current = label_store(store, corpus).current()
-    if current.empty:
-        return agreement_report(pd.DataFrame(columns=["content_hash", "annotator", "label"]))
-    return agreement_report(current)
+    return agreement_report(label_store(store, corpus).current())
 
 
 def label_queue(passages: pd.DataFrame, model: FramingModel, *, k: int = 50, strategy: str = "margin",
@@ -396,11 +393,9 @@ def label_queue(passages: pd.DataFrame, model: FramingModel, *, k: int = 50, str
     from .active import label_queue as queue
     from .store import content_hash
 
-    known = set(label_store(store, corpus).current()["content_hash"])
-    try:
-        known |= {content_hash(t) for t in corpus_frame(corpus)["text"]}
-    except FileNotFoundError:
-        pass
+    if "text" not in passages.columns:
+        raise InputError(f"no column 'text' to choose passages from; the columns are {list(passages.columns)}")
+    known = set(label_store(store, corpus).current()["content_hash"]) | {content_hash(t) for t in corpus_frame(corpus)["text"]}
     hashes = passages["text"].astype(str).map(content_hash)
     return queue(model, passages[~hashes.isin(known)], k=k, strategy=strategy, quota_column=quota_column)
 
@@ -435,8 +430,9 @@ def retrain(
         (the candidate's cross-validated metrics), ``agreement``, ``warnings``,
         ``promoted`` and ``decision`` (why it was or was not promoted).
     """
-    from .agreement import ALPHA_THRESHOLD
+    from .agreement import ALPHA_THRESHOLD, agreement_report
     from .errors import FramingError
+    from .store import resolve
     from joblib import Parallel, delayed
 
     from .retrain import compare_on, fit, held_out, training_set
@@ -446,7 +442,8 @@ def retrain(
     codebook_path, passages_path = _corpus_paths(corpus)
     codebook = load_codebook(codebook_path)
     labels_db = label_store(store, corpus)
-    report_agreement = agreement(labels_db.path)
+    current_labels = labels_db.current()
+    report_agreement = agreement_report(current_labels)
     warnings = []
     if report_agreement["below_threshold"]:
         message = (f"annotators agree too little: Krippendorff's alpha {report_agreement['alpha']:.3f} on "
@@ -454,7 +451,7 @@ def retrain(
         if refuse_low_alpha:
             raise FramingError(message + "; retraining refused (fix the codebook or the labels first)")
         warnings.append(message)
-    data = training_set(load_corpus(passages_path, codebook), labels_db.resolved(), codebook, store_path=str(labels_db.path))
+    data = training_set(load_corpus(passages_path, codebook), resolve(current_labels), codebook, store_path=str(labels_db.path))
     say(f"{data.n_corpus:,} corpus passages ({data.relabelled} relabelled) and {data.n_store:,} new passages from the label store")
 
     folder = models_dir(models)
@@ -559,13 +556,19 @@ def ingest(
     ``source_type`` (of the outlet), ``story`` and ``date`` apply to articles that do
     not give their own. ``sources`` are TOML files extending the registry.
     """
-    from .ingest import ingest_articles, read_articles
-    from .segment import load_splitter
+    from .ingest import read_articles
 
     _check_source_type(source_type, corpus)
-    registry = source_registry(sources, corpus)
     articles = read_articles(inputs, text_column=text_column, outlet=outlet, source_type=source_type, story=story, date=date)
-    return ingest_articles(articles, registry, splitter=load_splitter(_corpus_file(corpus, "punkt.json")))
+    return _cut(articles, sources, corpus)
+
+
+def _cut(articles, sources: Sequence[str | os.PathLike], corpus: str | os.PathLike | None) -> pd.DataFrame:
+    """Articles cut into attributed passages with the corpus folder's registry and sentence splitter."""
+    from .ingest import ingest_articles
+    from .segment import load_splitter
+
+    return ingest_articles(articles, source_registry(sources, corpus), splitter=load_splitter(_corpus_file(corpus, "punkt.json")))
 
 
 def ingest_text(
@@ -585,15 +588,14 @@ def ingest_text(
 
     Returns the same table as :func:`ingest`; an empty text gives an empty table.
     """
-    from .ingest import COLUMNS, Article, ingest_articles
-    from .segment import load_splitter
+    from .ingest import COLUMNS, Article
 
     if not text.strip():
         return pd.DataFrame(columns=list(COLUMNS))
     _check_source_type(source_type, corpus)
     article = Article(text, id=story or "pasted", title=title, outlet=outlet, date=date, url=url,
                       source_type=source_type, story=story or "pasted", markdown=markdown)
-    return ingest_articles([article], source_registry(sources, corpus), splitter=load_splitter(_corpus_file(corpus, "punkt.json")))
+    return _cut([article], sources, corpus)
 
 
 def train_splitter(corpus: str | os.PathLike | None = None) -> Path:

@@ -99,17 +99,19 @@ _DETERMINERS = re.compile(
     r"(?:a\s+|the\s+)?(?:vast\s+|large\s+|small\s+|great\s+)?(?:majority|number|minority|handful|part|group)\s+of)\s+)+",
     re.IGNORECASE,
 )
+_THAT_CLAUSE = rf"(?:[^,;:.!?{Q}]{{0,60}}?\s)?(?:that|da)\b"
+_PREPOSITIONS = "for|to|in|on|at|during|after|before|about|with|from|za|u|na|nakon|tokom|pred"
+
+
+def _phrase(prepositions: str) -> str:
+    """An optional prepositional phrase after a reporting verb ("for EWB", "during the visit")."""
+    return rf"(?:(?:{prepositions})\b[^,;:.!?{Q}]{{0,60}})?"
+
+
 _THAT_OR_QUOTE = re.compile(
-    rf"^\s*(?:(?:[^,;:.!?{Q}]{{0,60}}?\s)?(?:that|da)\b"
-    rf"|(?:(?:for|to|in|on|at|during|after|before|about|with|from|za|u|na|nakon|tokom|pred|ovako)\b[^,;:.!?{Q}]{{0,60}})?"
-    rf"\s*(?:[,;:.!?\u2014\u2013]|{Q}|$))",
-    re.IGNORECASE,
+    rf"^\s*(?:{_THAT_CLAUSE}|{_phrase(_PREPOSITIONS + '|ovako')}\s*(?:[,;:.!?\u2014\u2013]|{Q}|$))", re.IGNORECASE
 )
-_STRICT_FOLLOWS = re.compile(
-    rf"^\s*(?:(?:[^,;:.!?{Q}]{{0,60}}?\s)?(?:that|da)\b"
-    rf"|(?:(?:for|to|in|on|at|during|after|before|about|with|from|za|u|na|nakon|tokom|pred)\b[^,;:.!?{Q}]{{0,60}})?\s*[:{Q}])",
-    re.IGNORECASE,
-)
+_STRICT_FOLLOWS = re.compile(rf"^\s*(?:{_THAT_CLAUSE}|{_phrase(_PREPOSITIONS)}\s*[:{Q}])", re.IGNORECASE)
 _QUOTE_FOLLOWS = re.compile(rf"^[^,;:.!?]{{0,40}}?{Q}")
 _INVERTED = re.compile(rf"^\s*(?!(?:that|da|for|to|in|on|at|about|with|from|za|u|na|the\s+\w+\s+(?:of|to))\b)(?P<who>[^,;:{Q}]+?)\s*(?=$|[,;:]|[.!?](?:\s|$)|\s(?:that|da)\b|\s[-–—]\s)")
 _APPOSITION = re.compile(rf"^,\s*(?P<role>[^,;:{Q}]+?)\s*{_STOP}")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["LabelStore", "LABEL_FIELDS", "content_hash", "read_label_file"]
+__all__ = ["LabelStore", "LABEL_FIELDS", "content_hash", "resolve", "read_label_file"]
 
 #: Fields of a label record, in export order.
 LABEL_FIELDS = ("passage_id", "content_hash", "text", "label", "annotator", "labelled_at", "origin",
@@ -181,22 +181,8 @@ class LabelStore:
         return records.drop_duplicates(["content_hash", "annotator"], keep="last").reset_index(drop=True)
 
     def resolved(self) -> pd.DataFrame:
-        """One label per passage: the annotators' majority; a tie goes to the most recent label among the tied.
-
-        Adds ``n_annotators`` and ``agreement`` (the share of annotators who gave the chosen label).
-        """
-        current = self.current()
-        if current.empty:
-            return current.assign(n_annotators=pd.Series(dtype=int), agreement=pd.Series(dtype=float))
-        current = current.assign(order=range(len(current)))
-        votes = current.groupby(["content_hash", "label"]).agg(votes=("label", "size"), last=("order", "max")).reset_index()
-        votes = votes.sort_values(["content_hash", "votes", "last"], ascending=[True, False, False])
-        chosen = votes.drop_duplicates("content_hash")
-        totals = current.groupby("content_hash").size().rename("n_annotators")
-        latest = current.sort_values("order").drop_duplicates(["content_hash", "label"], keep="last")
-        out = chosen.merge(latest, on=["content_hash", "label"]).merge(totals, on="content_hash")
-        out["agreement"] = out["votes"] / out["n_annotators"]
-        return out.sort_values("order")[[*LABEL_FIELDS, "n_annotators", "agreement"]].reset_index(drop=True)
+        """One label per passage (see :func:`resolve`)."""
+        return resolve(self.current())
 
     # -- files -----------------------------------------------------------------------------------
     def export(self, path: str | os.PathLike) -> int:
@@ -225,6 +211,24 @@ class LabelStore:
         """Add the labels of a file (see :func:`read_label_file`); all or none. Returns the number added."""
         records = read_label_file(path, label=label, annotator=annotator, text_column=text_column, origin=origin)
         return len(self.add_many(records, source=str(path)))
+
+
+def resolve(current: pd.DataFrame) -> pd.DataFrame:
+    """One label per passage from :meth:`LabelStore.current`: the annotators' majority; a tie goes to the most recent.
+
+    Adds ``n_annotators`` and ``agreement`` (the share of annotators who gave the chosen label).
+    """
+    if current.empty:
+        return current.assign(n_annotators=pd.Series(dtype=int), agreement=pd.Series(dtype=float))
+    current = current.assign(order=range(len(current)))
+    votes = current.groupby(["content_hash", "label"]).agg(votes=("label", "size"), last=("order", "max")).reset_index()
+    votes = votes.sort_values(["content_hash", "votes", "last"], ascending=[True, False, False])
+    chosen = votes.drop_duplicates("content_hash")
+    totals = current.groupby("content_hash").size().rename("n_annotators")
+    latest = current.sort_values("order").drop_duplicates(["content_hash", "label"], keep="last")
+    out = chosen.merge(latest, on=["content_hash", "label"]).merge(totals, on="content_hash")
+    out["agreement"] = out["votes"] / out["n_annotators"]
+    return out.sort_values("order")[[*LABEL_FIELDS, "n_annotators", "agreement"]].reset_index(drop=True)
 
 
 def read_label_file(path: str | os.PathLike, *, label: str | None = None, annotator: str | None = None,

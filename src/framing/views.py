@@ -9,7 +9,6 @@ so that any filtered part of it is compared in a fraction of a second by the sam
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
@@ -22,7 +21,8 @@ from .compare import term_counts
 from .errors import InputError
 from .report import _typed_scores, compare_scored, scored_labels
 
-__all__ = ["Collection", "Filters", "prepare", "filter_mask", "compare_view", "passages", "highlight_html", "split_passages"]
+__all__ = ["Collection", "Filters", "prepare", "filter_mask", "compare_view", "claims_view", "passages", "assign_roles",
+           "highlight_html"]
 
 #: Columns the dashboard filters and shows when a table has them.
 FILTER_COLUMNS = ("story", "outlet", "date")
@@ -195,6 +195,32 @@ def passages(
     return out
 
 
+def claims_view(collection: Collection, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """The claim-alignment pairs of the filtered passages (see :func:`framing.compare.align_claims`)."""
+    from .compare import align_claims
+
+    part = collection.table if mask is None else collection.table[mask]
+    if not {"story", "text", "source_type"} <= set(part.columns):
+        return pd.DataFrame()
+    return align_claims(part, index=collection.index)
+
+
+def assign_roles(table: pd.DataFrame, chosen: dict[str, str | None]) -> pd.DataFrame:
+    """``table`` with each chosen column also under its role's name (``text``, ``source_type``, ...).
+
+    A column already named after a role it does not play is kept as ``input_<name>``.
+    Roles chosen as None are left alone.
+    """
+    out = table.copy()
+    for role, column in chosen.items():
+        if column is None or column == role:
+            continue
+        if role in out.columns:
+            out = out.rename(columns={role: f"input_{role}"})
+        out[role] = table[column]
+    return out
+
+
 def highlight_html(text: str, pushes: Sequence[tuple[int, int, float]], *, colour: str = "46, 125, 50",
                    against: str = "198, 40, 40", scale: float | None = None) -> str:
     """``text`` as HTML with each word shaded by how much it pushed the decision.
@@ -218,28 +244,3 @@ def highlight_html(text: str, pushes: Sequence[tuple[int, int, float]], *, colou
         at = end
     parts.append(html.escape(text[at:]))
     return "".join(parts).replace("\n", "<br>")
-
-
-_PARAGRAPH = re.compile(r"\n\s*\n")
-_SENTENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)]))\s+(?=[\"“‘(]?[A-ZČĆŠŽĐА-Я0-9])")
-
-
-def split_passages(text: str, max_words: int = 80) -> list[str]:
-    """Cut a pasted text into passages: paragraphs, and long paragraphs into runs of sentences."""
-    out = []
-    for paragraph in _PARAGRAPH.split(text.strip()):
-        paragraph = " ".join(paragraph.split())
-        if not paragraph:
-            continue
-        if len(paragraph.split()) <= max_words:
-            out.append(paragraph)
-            continue
-        current: list[str] = []
-        for sentence in _SENTENCE.split(paragraph):
-            if current and sum(len(s.split()) for s in current) + len(sentence.split()) > max_words:
-                out.append(" ".join(current))
-                current = []
-            current.append(sentence)
-        if current:
-            out.append(" ".join(current))
-    return out

@@ -19,7 +19,7 @@ import streamlit as st
 from framing import service
 from framing.errors import FramingError
 from framing.model import FramingModel
-from framing.views import Collection, Filters, compare_view, filter_mask, prepare
+from framing.views import Collection, Filters, claims_view, compare_view, filter_mask, prepare
 
 #: The bundled corpus, scored by the active model.
 BUNDLED = "Bundled corpus"
@@ -70,12 +70,7 @@ def _comparison(token: str, filters_key: str, group: str, min_n: int, _collectio
 
 @st.cache_data(show_spinner="Matching retellings to statements…", max_entries=16)
 def _claims(token: str, filters_key: str, _collection: Collection, _mask: np.ndarray) -> pd.DataFrame:
-    from framing.compare import align_claims
-
-    part = _collection.table[_mask]
-    if not {"story", "text", "source_type"} <= set(part.columns):
-        return pd.DataFrame()
-    return align_claims(part, index=_collection.index)
+    return claims_view(_collection, _mask)
 
 
 def datasets() -> dict[str, str]:

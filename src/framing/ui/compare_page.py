@@ -105,9 +105,8 @@ def render() -> None:
             mine = mine[mine["significant"]] if len(mine) else mine
             st.markdown("**Distinctive words**")
             if len(mine):
-                chosen = st.pills("Distinctive words", mine["term"].tolist()[:6], key=f"terms_{value}", label_visibility="collapsed",
-                                  on_change=lambda v=value: _focus(value=v, term=st.session_state.get(f"terms_{v}")))
-                del chosen
+                st.pills("Distinctive words", mine["term"].tolist()[:6], key=f"terms_{value}", label_visibility="collapsed",
+                         on_change=lambda v=value: _focus(value=v, term=st.session_state.get(f"terms_{v}")))
             else:
                 st.caption("none significant")
             st.markdown("**Typical passages**")

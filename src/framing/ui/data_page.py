@@ -12,7 +12,7 @@ from framing.errors import FramingError
 from framing.report import render as render_report
 from framing.report import scored_labels
 from framing.ui import common
-from framing.views import compare_view
+from framing.views import assign_roles, compare_view
 
 NONE = "(none)"
 ROLES = {
@@ -37,18 +37,6 @@ def _is_scored(table: pd.DataFrame) -> bool:
         return True
     except FramingError:
         return False
-
-
-def _with_roles(table: pd.DataFrame, chosen: dict[str, str]) -> pd.DataFrame:
-    """The table with each chosen column also under its role's name; a column already named so is kept as ``input_<name>``."""
-    out = table.copy()
-    for role, column in chosen.items():
-        if column == NONE or column == role:
-            continue
-        if role in out.columns:
-            out = out.rename(columns={role: f"input_{role}"})
-        out[role] = table[column]
-    return out
 
 
 def render() -> None:
@@ -85,7 +73,7 @@ def render() -> None:
         if st.button("Score with the current model", key="score_upload", type="primary"):
             try:
                 model = common.model()
-                prepared = _with_roles(table, chosen)
+                prepared = assign_roles(table, {role: None if c == NONE else c for role, c in chosen.items()})
                 if chosen["source_type"] == NONE:
                     prepared["source_type"] = "not given"
                 scored = service.score_frame(prepared, model, source=upload.name)

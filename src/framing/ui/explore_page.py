@@ -7,6 +7,7 @@ import math
 
 import streamlit as st
 
+from framing.errors import FramingError
 from framing.ui import common
 from framing.views import highlight_html, passages
 
@@ -63,7 +64,7 @@ def render() -> None:
         return
     try:
         model = common.model()
-    except Exception as exc:  # the data can still be read without a model
+    except FramingError as exc:  # the data can still be read without a model
         st.warning(f"Words cannot be shaded: {exc}")
         model = None
     start = (int(page) - 1) * PAGE_SIZE

@@ -44,7 +44,7 @@ def test_other_settings_match_too(fitted, settings_):
 
 def test_pickles_with_the_training_tokens_resolved(fitted):
     vectorizer, texts = fitted
-    assert "alliance" in vectorizer._codes  # fit resolved the training passages' tokens
+    assert "alliance" in vectorizer._codes["en"]  # fit resolved the training passages' tokens
     again = pickle.loads(pickle.dumps(vectorizer))
     assert again._codes == vectorizer._codes
     assert (again.transform(texts[:50]) != vectorizer.transform(texts[:50])).nnz == 0

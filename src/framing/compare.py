@@ -267,7 +267,7 @@ def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None)
 
     A word is a run of letters, digits, apostrophes and hyphens, lower-cased, with
     apostrophes and hyphens trimmed from its ends; words that are alphabetic, longer
-    than one letter and not English stop words are counted. Arrow splits and encodes
+    than one letter and not English or Serbian function words are counted. Arrow splits and encodes
     the collection in blocks on ``threads`` threads (default: one per core), so a table
     can be counted once and any subset of its rows compared later by slicing the matrix.
     """
@@ -276,6 +276,8 @@ def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None)
 
     import pyarrow as pa
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from .language import SERBIAN_WORDS
 
     column = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts if isinstance(texts, pd.Series) else list(texts))
     if isinstance(column, pa.ChunkedArray):
@@ -289,7 +291,7 @@ def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None)
     with ThreadPoolExecutor(min(threads, len(starts))) as pool:
         blocks = list(pool.map(lambda start: _split_words(column.slice(start, step)), starts))
     ids: dict[str, int] = {}
-    stop = frozenset(ENGLISH_STOP_WORDS)
+    stop = frozenset(ENGLISH_STOP_WORDS) | SERBIAN_WORDS
     rows, codes = [], []
     for start, (block_rows, block_codes, dictionary) in zip(starts, blocks):
         mapping = np.array([ids.setdefault(w, len(ids)) for w in dictionary] + [-1], dtype=np.int64)
@@ -397,9 +399,10 @@ def align_claims(
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    from .text import stem, tokenize
+    from .language import SERBIAN_WORDS
+    from .text import content_stems
 
-    stop = frozenset(ENGLISH_STOP_WORDS)
+    stop = frozenset(ENGLISH_STOP_WORDS) | SERBIAN_WORDS
     columns = ["story", "passage", "passage_group", "passage_text", "statement", "statement_text", "similarity",
                "passage_index", "statement_index", "gap", "verdict"]
     rows = []
@@ -410,7 +413,7 @@ def align_claims(
         if tellers.empty or statements.empty:
             continue
         vectorizer = TfidfVectorizer(
-            analyzer=lambda text: [stem(t) for t in tokenize(text) if t.isalpha() and t not in stop], sublinear_tf=True
+            analyzer=lambda text: content_stems(text, stop), sublinear_tf=True
         )
         vectorizer.fit(part["text"].tolist())
         reference_matrix = vectorizer.transform(statements["text"])

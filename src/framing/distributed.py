@@ -48,7 +48,7 @@ def dataset_format(source: str) -> tuple[str, list[str]]:
     return kinds.pop(), files
 
 
-_TEXT_SCORES = ("label", "model_id", "status", "error", "terms")
+_TEXT_SCORES = ("label", "model_id", "language", "script", "status", "error", "terms")
 
 
 def _score_partition(frame: pd.DataFrame, model: FramingModel, options: ScoreOptions, carried: list[str]) -> pd.DataFrame:

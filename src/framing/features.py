@@ -5,8 +5,10 @@
 the same matrix, but its ``transform`` does the per-n-gram work in numpy instead of
 one Python dictionary lookup per n-gram:
 
-1. tokens come from the NLTK tokenizer; each distinct surface token is resolved once
-   (stem, negation word, punctuation) and cached as one integer code;
+1. tokens come from the NLTK tokenizer; the language of each passage is read off its
+   tokens' flags (:func:`framing.language.decide`), and each distinct surface token is
+   resolved once per language (stem, negation word, punctuation) and cached as one
+   integer code;
 2. negation scope, punctuation removal and bigram formation are array operations
    over the whole batch;
 3. unigrams map to columns through an array, bigrams through a sorted array of
@@ -27,7 +29,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from .text import NEG_SUFFIX, _TOKENIZER, _is_negation, _is_punct, analyze, stem
+from .language import decide, token_flags
+from .text import NEG_SUFFIX, _TOKENIZER, _is_punct, analyze, is_negation, stem
 
 __all__ = ["FramingVectorizer"]
 
@@ -132,17 +135,18 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         ``TfidfVectorizer`` numbers them.
         """
         stems: dict[str, int] = {}
-        resolved: dict[str, int] = {}
 
-        def code(token: str) -> int:
+        resolved: dict[str, dict[str, int]] = {"en": {}, "sr": {}}
+
+        def code(token: str, language: str) -> int:
             if token == _SEPARATOR:
                 value = _SEPARATOR_CODE
             elif _is_punct(token):
                 value = _PUNCT_BIT
             else:
-                sid = stems.setdefault(stem(token), len(stems))
-                value = (sid << _SHIFT) | (_NEG_BIT if self.negation and _is_negation(token) else 0)
-            resolved[token] = value
+                sid = stems.setdefault(stem(token, language), len(stems))
+                value = (sid << _SHIFT) | (_NEG_BIT if self.negation and is_negation(token, language) else 0)
+            resolved[language][token] = value
             return value
 
         keys, word_doc, n_docs = self._encode(docs, resolved, code)
@@ -220,23 +224,25 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
                 columns.append(column)
         self.unigram_columns_ = unigram
         self.bigram_table_ = _KeyTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int32))
-        self._codes = {}
+        self._codes = {"en": {}, "sr": {}}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._codes = state.get("_codes", {})
+        codes = state.get("_codes")
+        self._codes = codes if isinstance(codes, dict) and set(codes) == {"en", "sr"} else {"en": {}, "sr": {}}
 
-    def _code(self, token: str) -> int:
-        """One integer per surface token: stem id, negation-word bit, punctuation bit."""
+    def _code(self, token: str, language: str) -> int:
+        """One integer per surface token read in ``language``: stem id, negation-word bit, punctuation bit."""
         if token == _SEPARATOR:
             return _SEPARATOR_CODE
         if _is_punct(token):
             code = _PUNCT_BIT
         else:
-            sid = self.stems_.get(stem(token), self.oov_)
-            code = (sid << _SHIFT) | (_NEG_BIT if self.negation and _is_negation(token) else 0)
-        if len(self._codes) < _CACHE_LIMIT:
-            self._codes[token] = code
+            sid = self.stems_.get(stem(token, language), self.oov_)
+            code = (sid << _SHIFT) | (_NEG_BIT if self.negation and is_negation(token, language) else 0)
+        cache = self._codes[language]
+        if len(cache) < _CACHE_LIMIT:
+            cache[token] = code
         return code
 
     def counts(self, X) -> sp.csr_matrix:
@@ -265,28 +271,74 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         matrix.sum_duplicates()
         return matrix
 
+    def profile(self, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Language, script and stemming language of each passage, as :meth:`transform` reads them."""
+        docs = list(X)
+        tokens = self._tokens(docs)
+        token_doc, _ = self._separators(tokens)
+        return self._languages(docs, tokens, token_doc)
+
+    @staticmethod
+    def _tokens(docs: list[str]) -> list[str]:
+        joined = _SEPARATOR.join(docs)
+        if joined.count(_SEPARATOR) != max(len(docs) - 1, 0):
+            joined = _SEPARATOR.join(text.replace(_SEPARATOR, "\x01") for text in docs)
+        return _TOKENIZER.tokenize(joined.lower())
+
+    def _separators(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's passage, and each token's language flags (:func:`framing.language.token_flags`)."""
+        flags_cache = self.__dict__.setdefault("_flags", {_SEPARATOR: -1})
+        flags = np.fromiter(map(flags_cache.get, tokens, repeat(-2)), dtype=np.int64, count=len(tokens))
+        for i in np.flatnonzero(flags == -2).tolist():
+            token = tokens[i]
+            value = token_flags(token)
+            if len(flags_cache) < _CACHE_LIMIT:
+                flags_cache[token] = value
+            flags[i] = value
+        token_doc = np.cumsum(flags == -1, dtype=np.int64)
+        return token_doc, flags
+
+    def _languages(self, docs, tokens, token_doc, flags=None):
+        if flags is None:
+            _, flags = self._separators(tokens)
+        n_docs = len(docs)
+        flags = np.where(flags < 0, 0, flags)
+        counts = np.stack(
+            [np.bincount(token_doc, weights=(flags >> k) & 1, minlength=n_docs)[:n_docs] for k in range(7)], axis=1
+        ).astype(np.int64)
+        return decide(counts, docs)
+
     def _encode(self, docs: list[str], cache: dict, resolve) -> tuple[np.ndarray, np.ndarray, int]:
         """The words of a batch: ``2 × stem id + negated`` per word, each word's passage, and the passage count.
 
         One tokenizer pass over the whole batch, passages joined by a separator character (a
         separator inside a passage becomes another punctuation mark, which analyzes the same).
-        Surface tokens are resolved through ``cache``, else ``resolve(token)``.
+        Each passage's language is decided from its tokens; surface tokens are resolved through
+        ``cache[language]``, else ``resolve(token, language)``.
         """
         n_docs = len(docs)
-        joined = _SEPARATOR.join(docs)
-        if joined.count(_SEPARATOR) != max(n_docs - 1, 0):
-            joined = _SEPARATOR.join(text.replace(_SEPARATOR, "\x01") for text in docs)
-        tokens = _TOKENIZER.tokenize(joined.lower())
-        codes = np.fromiter(map(cache.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
-        new: dict[str, int] = {}  # tokens this batch resolves, each once
-        for i in np.flatnonzero(codes < 0).tolist():
-            token = tokens[i]
-            value = new.get(token)
-            if value is None:
-                value = new[token] = resolve(token)
-            codes[i] = value
+        tokens = self._tokens(docs)
+        token_doc, flags = self._separators(tokens)
+        _, _, reads_as = self._languages(docs, tokens, token_doc, flags)
+        serbian_doc = np.r_[reads_as == "sr", False]  # the trailing slot: past the last separator
+        serbian = serbian_doc[token_doc]
+        codes = np.empty(len(tokens), dtype=np.int64)
+        for language, where in (("en", ~serbian), ("sr", serbian)):
+            positions = np.flatnonzero(where)
+            if not len(positions):
+                continue
+            table = cache[language]
+            subset = [tokens[i] for i in positions.tolist()]
+            found = np.fromiter(map(table.get, subset, repeat(-1)), dtype=np.int64, count=len(subset))
+            new: dict[str, int] = {}  # tokens this batch resolves, each once
+            for j in np.flatnonzero(found < 0).tolist():
+                token = subset[j]
+                value = new.get(token)
+                if value is None:
+                    value = new[token] = resolve(token, language)
+                found[j] = value
+            codes[positions] = found
         n_tokens = len(tokens)
-        token_doc = np.cumsum(codes == _SEPARATOR_CODE, dtype=np.int64)
         # separators count as punctuation: they end a negation scope and split bigrams
         punct = (codes & _PUNCT_BIT).astype(bool)
         code = 2 * (codes >> _SHIFT)

@@ -22,7 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .config import TrainingConfig
 from .features import FramingVectorizer
-from .text import analyze_surface, analyze_words, stem, tokenize
+from .language import profile
+from .text import analyze_surface, analyze_words, stems
 
 __all__ = [
     "build_pipeline",
@@ -113,6 +114,15 @@ class FramingModel:
             if k >= 0:
                 out[:, j] = raw[:, k]
         return out
+
+    def profile(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Language and script of each text, as the model reads it (see :mod:`framing.language`)."""
+        features = self.pipeline.named_steps["features"]
+        if hasattr(features, "profile"):
+            language, script, _ = features.profile(list(texts))
+            return language, script
+        found = profile(list(texts))
+        return np.array([p.language for p in found], dtype=object), np.array([p.script for p in found], dtype=object)
 
     def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
         """Label, ``p_<label>`` columns and the index for each text."""
@@ -229,14 +239,15 @@ class CueLexiconClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(sorted(set(y) | set(self.cues or {}) | {self.fallback} - {None}), dtype=object)
         if self.fallback is None or self.fallback not in self.classes_:
             raise ValueError(f"fallback {self.fallback!r} must be one of the labels {list(self.classes_)}")
+        # a cue is matched as an English and as a Serbian word: cue lists hold both languages
         self.patterns_ = {
-            label: [tuple(stem(t) for t in tokenize(cue) if t.isalnum()) for cue in (self.cues or {}).get(label, [])]
+            label: sorted({tuple(stems(cue, language)) for cue in (self.cues or {}).get(label, []) for language in ("en", "sr")})
             for label in self.classes_
         }
         return self
 
     def _counts(self, text: str) -> np.ndarray:
-        words = [stem(t) for t in tokenize(text) if t.isalnum()]
+        words = stems(text)
         grams = {}
         for n in {len(p) for ps in self.patterns_.values() for p in ps if p}:
             grams[n] = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]

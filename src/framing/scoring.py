@@ -105,11 +105,24 @@ def _row_error(value, max_chars: int) -> str | None:
     return None
 
 
+#: Languages whose passages are scored: the model's own, and passages that mix them.
+SCORED_LANGUAGES = ("en", "sr", "mixed")
+
+
+def _language_error(language: str) -> str:
+    if language == "none":
+        return "no words to score (only digits, punctuation or symbols)"
+    if language.startswith("other:"):
+        return f"language not supported: the text reads as '{language.split(':', 1)[1]}' (the model reads English and Serbian)"
+    return f"language not supported: {language}"
+
+
 def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> dict:
     """Score raw values; those that are not usable text get an error instead of a score.
 
     Returns a dict of columns (numpy arrays or lists): ``label``, ``p_<label>`` for each label, the
-    index, ``model_id``, ``status``, ``error`` and, with ``explain``, ``terms``.
+    index, ``model_id``, ``language`` and ``script`` (:mod:`framing.language`), ``status``, ``error`` and,
+    with ``explain``, ``terms``. A passage in another language, or with no words at all, gets an error.
     This is what worker processes run: it touches no file.
     """
     n = len(texts)
@@ -121,6 +134,15 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
     for i in np.flatnonzero(~good):
         errors[i] = _row_error(texts[i], max_chars)
         good[i] = errors[i] is None  # e.g. a str subclass that is fine after all
+    language = np.full(n, "", dtype=object)
+    script = np.full(n, "", dtype=object)
+    if good.any():
+        checked = np.flatnonzero(good)
+        found, scripts = model.profile([texts[i] for i in checked.tolist()])
+        language[checked], script[checked] = found, scripts
+        for i in checked[~np.isin(found, SCORED_LANGUAGES)].tolist():
+            errors[i] = _language_error(language[i])
+            good[i] = False
     labels = np.full(n, None, dtype=object)
     proba = np.full((n, len(model.labels)), np.nan)
     if good.any():
@@ -133,6 +155,8 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
         columns[f"p_{label}"] = proba[:, j]
     columns[model.index_name] = proba[:, positive] - proba[:, negative]
     columns["model_id"] = np.full(n, model.model_id, dtype=object)
+    columns["language"] = language
+    columns["script"] = script
     columns["status"] = np.where(good, "ok", "error").astype(object)
     columns["error"] = np.asarray([e or "" for e in errors], dtype=object)
     if explain:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .config import PROJECT_ROOT
 from .errors import InputError
+from .language import transliterate
 
 __all__ = [
     "ABBREVIATIONS",
@@ -47,36 +48,7 @@ ABBREVIATIONS = frozenset(
 SPLITTER_PATH = PROJECT_ROOT / "corpus" / "punkt.json"
 _FORMAT = "framing-punkt"
 
-_CYRILLIC = dict(
-    zip(
-        "абвгдђежзијклмнопрстћуфхцчшАБВГДЂЕЖЗИЈКЛМНОПРСТЋУФХЦЧШ",
-        "abvgdđežzijklmnoprstćufhcčšABVGDĐEŽZIJKLMNOPRSTĆUFHCČŠ",
-    )
-)
-_CYRILLIC.update({"љ": "lj", "њ": "nj", "џ": "dž", "Љ": "Lj", "Њ": "Nj", "Џ": "Dž"})
-_DIGRAPH_CAPITALS = {"Љ": "LJ", "Њ": "NJ", "Џ": "DŽ"}
 _HAS_CYRILLIC = re.compile("[\u0400-\u04ff]")
-
-
-def transliterate(text: str) -> str:
-    """Serbian Cyrillic to Latin script; other characters are left as they are.
-
-    Љ, Њ and Џ become "Lj", "Nj" and "Dž", or "LJ", "NJ" and "DŽ" inside a word in capitals.
-
-    >>> transliterate("Војска Србије и Љубљана, ЊЕГОШ")
-    'Vojska Srbije i Ljubljana, NJEGOŠ'
-    """
-    if not _HAS_CYRILLIC.search(text):
-        return text
-    out = []
-    for i, char in enumerate(text):
-        if char in _DIGRAPH_CAPITALS:
-            neighbours = text[i + 1 : i + 2] + text[max(i - 1, 0) : i]
-            if any(c.isalpha() and c.isupper() for c in neighbours):
-                out.append(_DIGRAPH_CAPITALS[char])
-                continue
-        out.append(_CYRILLIC.get(char, char))
-    return "".join(out)
 
 
 # -- paragraphs ------------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
-"""Tokenizing, negation scope and stemming: the analyzer behind the model's features.
+"""Tokenizing, negation scope and stemming in English and Serbian: the analyzer behind the model's features.
 
 Everything here is a module-level function or a picklable object, so that a fitted
 pipeline that refers to it can be saved with joblib and loaded in another process.
-Only NLTK parts that need no downloaded data are used: a regular-expression
-tokenizer and the Porter stemmer.
+Tokens are split by an NLTK regular-expression tokenizer (no downloaded data) on the text
+as written, so offsets and evidence words stay in the passage's own script. Each token is
+then read in the passage's language (:mod:`framing.language`): Serbian Cyrillic is
+transliterated to Latin, words are stemmed with the Snowball stemmer of the language
+(PyStemmer's ``english`` or ``serbian``), and Serbian diacritics are folded, so that
+"Србије", "Srbije" and a Serbian word typed without diacritics are one feature.
+A token with Cyrillic or Serbian Latin letters is always read as Serbian, even inside an
+English passage that quotes a Serbian headline.
 """
 
 from __future__ import annotations
@@ -11,17 +17,27 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import Stemmer
 from nltk.sentiment.util import NEGATION_RE
-from nltk.stem.porter import PorterStemmer
 from nltk.tokenize import RegexpTokenizer
 
-__all__ = ["WordTokenizer", "tokenize", "stem", "mark_negation", "analyze", "analyze_words", "NEG_SUFFIX"]
+from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, detect, fold, transliterate
+
+__all__ = [
+    "WordTokenizer", "tokenize", "stem", "is_negation", "mark_negation", "analyze", "analyze_words",
+    "analyze_surface", "stems", "content_stems", "NEG_SUFFIX",
+]
 
 NEG_SUFFIX = "_NEG"
 #: Words, words with inner apostrophes or hyphens, numbers, and single punctuation marks.
 TOKEN_PATTERN = r"\w+(?:['’\-]\w+)*|[^\w\s]"
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s)?")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|\.)?")
 _PUNCT = re.compile(r"[^\w\s]")
+#: Serbian negation words, folded ("neće" → "nece"): they open a negation scope as "not" does in English.
+SERBIAN_NEGATIONS = frozenset(
+    """ne nije nisu nisam nismo niste nisi nema nemaju nemamo nemate nece necemo necu neces necete nikada nikad
+    nijedan nijedna nijedno nijednog nista nikako niti ni bez nemojte""".split()
+)
 
 
 class WordTokenizer(RegexpTokenizer):
@@ -41,7 +57,7 @@ class WordTokenizer(RegexpTokenizer):
 
 
 _TOKENIZER = WordTokenizer()
-_STEMMER = PorterStemmer()
+_STEMMERS = {"en": Stemmer.Stemmer("english"), "sr": Stemmer.Stemmer("serbian")}
 
 
 def tokenize(text: str) -> list[str]:
@@ -53,28 +69,56 @@ def tokenize(text: str) -> list[str]:
     return _TOKENIZER.tokenize(text.lower())
 
 
-@lru_cache(maxsize=200_000)
-def stem(token: str) -> str:
-    """Porter stem of one lower-case token, with numbers folded to ``#``."""
+def _serbian_token(token: str) -> bool:
+    return bool(_HAS_CYRILLIC.search(token)) or any(c in _SERBIAN_LATIN for c in token)
+
+
+@lru_cache(maxsize=400_000)
+def stem(token: str, language: str = "en") -> str:
+    """Snowball stem of one lower-case token read in ``language``, in folded Latin; numbers fold to ``#``.
+
+    >>> stem("alliances"), stem("савеза", "sr"), stem("saveza", "sr"), stem("mađarske", "sr") == stem("madjarske", "sr")
+    ('allianc', 'savez', 'savez', True)
+    """
     if _NUMBER.fullmatch(token):
         return "#"
-    return _STEMMER.stem(token, to_lowercase=False)
+    if language == "sr" or _serbian_token(token):
+        return fold(_STEMMERS["sr"].stemWord(transliterate(token)))
+    return fold(_STEMMERS["en"].stemWord(token))
 
 
-def mark_negation(tokens: list[str], scope: int = 4) -> list[str]:
+@lru_cache(maxsize=8192)
+def is_negation(token: str, language: str = "en") -> bool:
+    """Whether a lower-case token opens a negation scope in ``language`` ("not", "never"; "ne", "nije", "nema")."""
+    if language == "sr" or _serbian_token(token):
+        return fold(transliterate(token)) in SERBIAN_NEGATIONS
+    return NEGATION_RE.search(token) is not None
+
+
+def _is_punct(token: str) -> bool:
+    # The token pattern yields punctuation as single characters.
+    return len(token) == 1 and not token.isalnum()
+
+
+def _reading(text: str, language: str | None) -> str:
+    return language if language is not None else detect(text).reads_as
+
+
+def mark_negation(tokens: list[str], scope: int = 4, language: str = "en") -> list[str]:
     """Suffix ``_NEG`` to the words that follow a negation.
 
     The scope ends at the next punctuation mark or after ``scope`` words, whichever
     comes first, so that "not an alliance, but a plan" marks only "an alliance".
-    Negations are recognised with NLTK's ``NEGATION_RE``.
 
     >>> mark_negation(["not", "an", "alliance", ",", "but", "a", "plan"])
     ['not', 'an_NEG', 'alliance_NEG', ',', 'but', 'a', 'plan']
+    >>> mark_negation(["ne", "predstavlja", "savez"], language="sr")
+    ['ne', 'predstavlja_NEG', 'savez_NEG']
     """
     out = []
     left = 0
     for token in tokens:
-        if NEGATION_RE.search(token):
+        if is_negation(token, language):
             out.append(token)
             left = scope
         elif left and not _PUNCT.fullmatch(token):
@@ -86,45 +130,54 @@ def mark_negation(tokens: list[str], scope: int = 4) -> list[str]:
     return out
 
 
-def _stem_marked(token: str) -> str:
+def _stem_marked(token: str, language: str) -> str:
     if token.endswith(NEG_SUFFIX):
-        return stem(token[: -len(NEG_SUFFIX)]) + NEG_SUFFIX
-    return stem(token)
+        return stem(token[: -len(NEG_SUFFIX)], language) + NEG_SUFFIX
+    return stem(token, language)
 
 
-@lru_cache(maxsize=4096)
-def _is_negation(token: str) -> bool:
-    return NEGATION_RE.search(token) is not None
+def _marked_stems(tokens, negation: bool, scope: int, language: str) -> list[str]:
+    words = []
+    left = 0
+    for token in tokens:
+        if _is_punct(token):
+            left = 0
+        elif negation and is_negation(token, language):
+            words.append(stem(token, language))
+            left = scope
+        elif left:
+            words.append(stem(token, language) + NEG_SUFFIX)
+            left -= 1
+        else:
+            words.append(stem(token, language))
+    return words
 
 
-def _is_punct(token: str) -> bool:
-    # The token pattern yields punctuation as single characters.
-    return len(token) == 1 and not token.isalnum()
+def stems(text: str, language: str | None = None) -> list[str]:
+    """The stems of the words of ``text`` (no negation marks, no punctuation), read in its language."""
+    language = _reading(text, language)
+    return [stem(t, language) for t in tokenize(text) if not _is_punct(t)]
 
 
-def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4) -> list[str]:
+def content_stems(text: str, stop: frozenset = frozenset(), language: str | None = None) -> list[str]:
+    """Stems of the alphabetic words of ``text`` that are not in ``stop`` (compared as written, lower case)."""
+    language = _reading(text, language)
+    return [stem(t, language) for t in tokenize(text) if t.isalpha() and t not in stop]
+
+
+def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4, language: str | None = None) -> list[str]:
     """Features of one passage: stemmed word n-grams, punctuation removed.
 
     Negated words keep their ``_NEG`` mark (the same scope as :func:`mark_negation`),
-    so "not an alliance" and "an alliance" give different features. This is the
-    hot path of scoring: one pass over the tokens, cached stems.
+    so "not an alliance" and "an alliance" give different features. The passage is read in
+    ``language`` (``en`` or ``sr``; detected when not given).
 
     >>> analyze("Not an alliance.", ngram_max=2)
     ['not', 'an_NEG', 'allianc_NEG', 'not an_NEG', 'an_NEG allianc_NEG']
+    >>> analyze("Није савез.") == analyze("Nije savez.")
+    True
     """
-    words = []
-    left = 0
-    for token in _TOKENIZER.tokenize(text.lower()):
-        if _is_punct(token):
-            left = 0
-        elif negation and _is_negation(token):
-            words.append(stem(token))
-            left = scope
-        elif left:
-            words.append(stem(token) + NEG_SUFFIX)
-            left -= 1
-        else:
-            words.append(stem(token))
+    words = _marked_stems(tokenize(text), negation, scope, _reading(text, language))
     features = list(words)
     if ngram_max >= 2:
         features.extend([a + " " + b for a, b in zip(words, words[1:])])
@@ -133,16 +186,17 @@ def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4
     return features
 
 
-def analyze_words(text: str, negation: bool = True, scope: int = 4) -> list[tuple[int, int, str]]:
+def analyze_words(text: str, negation: bool = True, scope: int = 4, language: str | None = None) -> list[tuple[int, int, str]]:
     """The words of ``text`` as :func:`analyze` sees them: ``(start, end, stem)`` per word.
 
     ``stem`` carries the ``_NEG`` mark inside a negation's scope; the n-gram features
     of :func:`analyze` are runs of these stems joined by spaces. ``start`` and ``end``
-    are character offsets into ``text``, for highlighting.
+    are character offsets into ``text`` as written, for highlighting.
 
     >>> analyze_words("Not an alliance.")
     [(0, 3, 'not'), (4, 6, 'an_NEG'), (7, 15, 'allianc_NEG')]
     """
+    language = _reading(text, language)
     words = []
     left = 0
     for match in _TOKENIZER._regexp.finditer(text):
@@ -150,26 +204,27 @@ def analyze_words(text: str, negation: bool = True, scope: int = 4) -> list[tupl
         if _is_punct(token):
             left = 0
             continue
-        if negation and _is_negation(token):
-            feature, left = stem(token), scope
+        if negation and is_negation(token, language):
+            feature, left = stem(token, language), scope
         elif left:
-            feature, left = stem(token) + NEG_SUFFIX, left - 1
+            feature, left = stem(token, language) + NEG_SUFFIX, left - 1
         else:
-            feature = stem(token)
+            feature = stem(token, language)
         words.append((match.start(), match.end(), feature))
     return words
 
 
-def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True) -> dict[str, str]:
+def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True, language: str | None = None) -> dict[str, str]:
     """Map each feature of :func:`analyze` to the words of ``text`` that produced it.
 
-    Used to show explanations in the passage's own words ("not … alliance") rather
-    than as stems (``allianc_NEG``).
+    Used to show explanations in the passage's own words and script ("not … alliance",
+    "савез") rather than as stems (``allianc_NEG``, ``savez``).
     """
+    language = _reading(text, language)
     raw = [t for t in _TOKENIZER.tokenize(text)]
     lowered = [t.lower() for t in raw]
-    marked = mark_negation(lowered) if negation else lowered
-    pairs = [(_stem_marked(m), r) for m, r in zip(marked, raw) if not _PUNCT.fullmatch(r)]
+    marked = mark_negation(lowered, language=language) if negation else lowered
+    pairs = [(_stem_marked(m, language), r) for m, r in zip(marked, raw) if not _PUNCT.fullmatch(r)]
     surface: dict[str, str] = {}
     for n in range(1, ngram_max + 1):
         for i in range(len(pairs) - n + 1):

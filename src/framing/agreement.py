@@ -48,8 +48,9 @@ def krippendorff_alpha(units: list[list[str]]) -> float:
 def agreement_report(current: pd.DataFrame, *, unit: str = "content_hash", threshold: float = ALPHA_THRESHOLD) -> dict:
     """Agreement of a table of labels (one row per unit and annotator: ``unit``, ``annotator``, ``label``).
 
-    Returns alpha over the whole label set, alpha of each label against the rest, and
-    alpha for each pair of annotators on the passages both labelled, with the number of
+    Returns alpha over the whole label set, alpha of each label against the rest, alpha
+    per language of the passages (detected from their text, when the table has a ``text``
+    column), and alpha for each pair of annotators on the passages both labelled, with the number of
     passages each figure rests on and whether the overall alpha is below ``threshold``.
     """
     labelled = current.groupby(unit)["label"].agg(list)
@@ -67,9 +68,20 @@ def agreement_report(current: pd.DataFrame, *, unit: str = "content_hash", thres
             pairs.append({"a": a, "b": b, "passages": int(len(both)),
                           "alpha": krippendorff_alpha([[by_annotator[a][u], by_annotator[b][u]] for u in both]),
                           "raw_agreement": float((by_annotator[a][both] == by_annotator[b][both]).mean())})
+    by_language = {}
+    if "text" in current.columns and len(shared):
+        from .language import profile
+
+        texts = current.groupby(unit)["text"].first().reindex(shared.index)
+        languages = np.array([p.language for p in profile(texts.fillna("").astype(str).tolist())], dtype=object)
+        for language in sorted(set(languages)):
+            units = shared[languages == language]
+            value = krippendorff_alpha(units.tolist())
+            by_language[language] = {"alpha": None if np.isnan(value) else value, "passages": int(len(units))}
     return {
         "alpha": alpha,
         "passages": int(len(shared)),
+        "by_language": by_language,
         "annotators": int(current["annotator"].nunique()),
         "per_label": {k: (None if np.isnan(v) else v) for k, v in per_label.items()},
         "pairs": pairs,

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--text-column", default="text")
     q = label_action("export", help="write every label to JSONL or CSV")
     q.add_argument("output")
-    q = label_action("agreement", help="Krippendorff's alpha: overall, per label, per annotator pair")
+    q = label_action("agreement", help="Krippendorff's alpha: overall, per label, per language, per annotator pair")
     q.add_argument("--json", action="store_true")
     q = label_action("queue", help="the passages of a table most worth labelling next")
     q.add_argument("input", help="passages to choose from (CSV, TSV, JSONL, Parquet)")
@@ -385,6 +385,8 @@ def _agreement_text(report: dict) -> str:
     lines = [f"Krippendorff's alpha {report['alpha']:.3f} on {report['passages']} passages labelled by two or more of "
              f"{report['annotators']} annotators" + (f" (below {report['threshold']})" if report["below_threshold"] else "")]
     lines += [f"  {label}: {alpha:.3f}" if alpha is not None else f"  {label}: -" for label, alpha in report["per_label"].items()]
+    lines += [f"  language {language}: alpha {m['alpha']:.3f} on {m['passages']} passages" if m["alpha"] is not None
+              else f"  language {language}: - on {m['passages']} passages" for language, m in report.get("by_language", {}).items()]
     lines += [f"  {p['a']} / {p['b']}: alpha {p['alpha']:.3f}, raw agreement {p['raw_agreement']:.0%} on {p['passages']} passages"
               for p in report["pairs"]]
     return "\n".join(lines)

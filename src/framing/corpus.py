@@ -16,11 +16,17 @@ from .codebook import Codebook
 from .errors import CorpusError, InputError
 from .tables import iter_jsonl
 
-__all__ = ["FIELDS", "Problem", "check_records", "load_corpus", "ValidationReport", "validate_corpus"]
+__all__ = ["FIELDS", "OPTIONAL_FIELDS", "Problem", "check_records", "load_corpus", "ValidationReport", "validate_corpus"]
 
 #: Fields of a corpus record, in file order.
 FIELDS = ("id", "text", "label", "source_type", "outlet", "speaker", "story", "date", "annotator", "note")
 _REQUIRED_TEXT = ("id", "text", "label", "source_type", "outlet", "speaker", "story", "date", "annotator")
+#: Fields a record may add, each a string (empty when unknown): who wrote the passage, its language and script,
+#: its register (headline, communiqué, ...), the real report it was written from, and, for a contrast pair (two
+#: passages one minimal edit apart whose labels differ), the pair's id and the kind of hard case it tests.
+OPTIONAL_FIELDS = ("writer", "language", "script", "register", "ref_url", "pair", "contrast")
+LANGUAGES = ("en", "sr")
+SCRIPTS = ("latin", "cyrillic", "mixed")
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,16 @@ def check_records(records: list[tuple[int, dict]], codebook: Codebook, path: str
         missing = [f for f in FIELDS if f not in record]
         if missing:
             problem(f"missing field(s) {missing}")
-        extra = sorted(set(record) - set(FIELDS))
+        extra = sorted(set(record) - set(FIELDS) - set(OPTIONAL_FIELDS))
         if extra:
             problem(f"unknown field(s) {extra}")
+        for name in OPTIONAL_FIELDS:
+            if name in record and not isinstance(record[name], str):
+                problem(f"field {name!r} must be a string, got {record[name]!r}")
+        if record.get("language") and record["language"] not in LANGUAGES:
+            problem(f"language {record['language']!r} is not one of {list(LANGUAGES)}")
+        if record.get("script") and record["script"] not in SCRIPTS:
+            problem(f"script {record['script']!r} is not one of {list(SCRIPTS)}")
         for name in _REQUIRED_TEXT:
             value = record.get(name)
             if name in record and (not isinstance(value, str) or not value.strip()):
@@ -105,8 +118,10 @@ def load_corpus(path: str | os.PathLike, codebook: Codebook) -> pd.DataFrame:
         raise CorpusError(
             f"{len(problems)} problem(s) in the corpus:\n  {shown}{more}", path=str(path), row=first.row
         )
-    frame = pd.DataFrame.from_records([r for _, r in records], columns=list(FIELDS))
-    return frame.astype({f: object for f in FIELDS})
+    columns = list(FIELDS) + list(OPTIONAL_FIELDS)
+    frame = pd.DataFrame.from_records([r for _, r in records], columns=columns)
+    frame[list(OPTIONAL_FIELDS)] = frame[list(OPTIONAL_FIELDS)].fillna("")
+    return frame.astype({f: object for f in columns})
 
 
 def _normalise(text: str) -> str:

@@ -1,6 +1,7 @@
-"""Honest evaluation: leave-one-story-out cross-validation against two baselines.
+"""Honest evaluation: leave-one-story-out and leave-one-writer-out cross-validation against two baselines.
 
-Every passage is predicted by a model that never saw its story. The framing model
+Every passage is predicted by a model that never saw its story, and again by one that never saw its writer (a
+model that has learnt its writers' habits instead of the frame is found out there). The framing model
 is compared with the majority label and with a keyword lexicon built from the
 codebook's cue words. A probe measures how well the model's features predict the
 *source type*: a high score warns that the model may learn who speaks instead of how.
@@ -19,6 +20,7 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from .codebook import Codebook
 from .config import TrainingConfig
+from .language import profile
 from .model import CueLexiconClassifier, build_pipeline
 
 __all__ = ["expected_calibration_error", "classification_report", "evaluate_corpus", "report_to_markdown"]
@@ -142,23 +144,131 @@ def _fold(train: pd.DataFrame, test: pd.DataFrame, codebook: Codebook, config: T
     return {"index": test.index, "model": model, "keyword": keyword, "majority": majority, "probe": probe_pred}
 
 
+def _cross_validate(corpus: pd.DataFrame, splits, codebook: Codebook, config: TrainingConfig, n_jobs: int) -> dict:
+    """Out-of-fold probabilities of the model and the baselines, and the source-type probe's predictions."""
+    labels = list(codebook.label_names)
+    folds = Parallel(n_jobs=n_jobs)(
+        delayed(_fold)(corpus.iloc[train], corpus.iloc[test], codebook, config) for train, test in splits
+    )
+    n = len(corpus)
+    out = {name: np.zeros((n, len(labels))) for name in ("model", "keyword", "majority")}
+    out["probe"] = np.empty(n, dtype=object)
+    for fold in folds:
+        for name in out:
+            out[name][fold["index"]] = fold[name]
+    return out
+
+
+def _scoped(y: np.ndarray, proba: np.ndarray, labels: list[str], mask: np.ndarray) -> dict:
+    """Macro-F1, accuracy and ECE of the rows in ``mask``."""
+    y, proba = y[mask], proba[mask]
+    predicted = np.asarray(labels, dtype=object)[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
+    true_idx = np.array([labels.index(v) for v in y], dtype=int)
+    return {
+        "n": int(mask.sum()),
+        "macro_f1": round(float(f1_score(y, predicted, labels=labels, average="macro", zero_division=0)), 4) if len(y) else None,
+        "accuracy": round(float(accuracy_score(y, predicted)), 4) if len(y) else None,
+        "ece": round(expected_calibration_error(proba, true_idx), 4) if len(y) else None,
+    }
+
+
+def passage_languages(corpus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Language and script of each passage: as recorded in the corpus, else as detected."""
+    detected = profile(corpus["text"].tolist())
+    language = np.array([p.language for p in detected], dtype=object)
+    script = np.array([p.script for p in detected], dtype=object)
+    for column, values in (("language", language), ("script", script)):
+        if column in corpus.columns:
+            recorded = corpus[column].fillna("").astype(str).to_numpy(dtype=object)
+            values[recorded != ""] = recorded[recorded != ""]
+    return language, script
+
+
+def contrast_pairs(corpus: pd.DataFrame, predicted: np.ndarray) -> dict:
+    """Contrast-pair consistency: the share of pairs (two passages one minimal edit apart, with different labels)
+    whose members are both predicted right, overall and per kind of hard case."""
+    if "pair" not in corpus.columns:
+        return {"n_pairs": 0}
+    y = corpus["label"].to_numpy(dtype=object)
+    pair = corpus["pair"].fillna("").astype(str).to_numpy(dtype=object)
+    kind = corpus["contrast"].fillna("").astype(str).to_numpy(dtype=object) if "contrast" in corpus.columns else np.full(len(y), "")
+    rows = []
+    for name in sorted(set(pair) - {""}):
+        members = np.flatnonzero(pair == name)
+        if len(members) != 2 or y[members[0]] == y[members[1]]:
+            continue
+        rows.append((kind[members[0]] or "other", bool((predicted[members] == y[members]).all()),
+                     bool(predicted[members[0]] != predicted[members[1]])))
+    if not rows:
+        return {"n_pairs": 0}
+    table = pd.DataFrame(rows, columns=["contrast", "both_right", "flipped"])
+
+    def summary(part: pd.DataFrame) -> dict:
+        return {"n_pairs": int(len(part)), "consistency": round(float(part["both_right"].mean()), 4),
+                "prediction_flips": round(float(part["flipped"].mean()), 4)}
+
+    return {**summary(table), "by_contrast": {k: summary(g) for k, g in table.groupby("contrast", sort=True)}}
+
+
+def _method_report(corpus: pd.DataFrame, out: dict, codebook: Codebook, language: np.ndarray, script: np.ndarray,
+                   method: str, groups: np.ndarray, group_name: str) -> dict:
+    labels = list(codebook.label_names)
+    y = corpus["label"].to_numpy(dtype=object)
+    predicted = np.asarray(labels, dtype=object)[out["model"].argmax(axis=1)]
+    everything = np.ones(len(y), dtype=bool)
+    scopes = {"all": everything}
+    for value in sorted(set(language)):
+        scopes[f"language={value}"] = language == value
+    for value in sorted(set(script)):
+        scopes[f"script={value}"] = script == value
+    return {
+        "method": method,
+        "n_passages": int(len(y)),
+        {"story": "n_stories", "writer": "n_writers"}.get(group_name, f"n_{group_name}s"): int(len(set(groups))),
+        "model": classification_report(y, out["model"], labels),
+        "baselines": {
+            "majority": classification_report(y, out["majority"], labels),
+            "keyword_lexicon": classification_report(y, out["keyword"], labels),
+        },
+        "scopes": {
+            name: {"model": _scoped(y, out["model"], labels, mask), "keyword_lexicon": _scoped(y, out["keyword"], labels, mask)}
+            for name, mask in scopes.items() if mask.any()
+        },
+        f"by_{group_name}": {
+            g: {
+                "n": int(mask.sum()),
+                "accuracy": round(float(accuracy_score(y[mask], predicted[mask])), 4),
+                "macro_f1": round(float(f1_score(y[mask], predicted[mask], labels=labels, average="macro", zero_division=0)), 4),
+            }
+            for g in sorted(set(groups))
+            for mask in [groups == g]
+        },
+        "contrast_pairs": contrast_pairs(corpus, predicted),
+    }
+
+
 def evaluate_corpus(
     corpus: pd.DataFrame, codebook: Codebook, config: TrainingConfig | None = None, *, n_jobs: int = -1,
-    folds: int | None = None,
+    folds: int | None = None, writers: bool = True,
 ) -> tuple[dict, pd.DataFrame]:
-    """Leave-one-story-out cross-validation of the framing model and the baselines.
+    """Leave-one-story-out and leave-one-writer-out cross-validation of the framing model and the baselines.
 
-    With ``folds``, stratified k-fold cross-validation instead (shuffled with the
-    config's seed): for collections without stories, such as headlines.
+    Every passage is predicted by a model that never saw its story; and, when the corpus records who wrote each
+    passage (a ``writer`` column with at least two writers), again by a model that never saw its writer, which is
+    what a passage written by someone new will meet. Each is broken down by language and script, with contrast-pair
+    consistency and calibration. With ``folds``, stratified k-fold cross-validation (shuffled with the config's seed)
+    replaces leave-one-story-out: for collections without stories, such as headlines.
 
     Returns
     -------
     report : dict
-        Metrics of the model and both baselines, macro-F1 by source type and on
-        against-type passages, the source-type probe, a reliability table.
+        The main method's metrics of the model and both baselines at the top level (macro-F1 by source type and on
+        against-type passages, the source-type probe, a reliability table), ``scopes`` (all, per language, per
+        script), ``contrast_pairs``, ``leave_one_writer_out`` when there are writers, and ``summary``: one row per
+        method and scope, side by side.
     predictions : DataFrame
-        One row per passage: id, story, source type, true label, the model's
-        out-of-story prediction and probabilities.
+        One row per passage: id, story, source type, true label, the model's out-of-story prediction and
+        probabilities (and its out-of-writer prediction, when there are writers).
     """
     config = config or TrainingConfig()
     labels = list(codebook.label_names)
@@ -172,29 +282,13 @@ def evaluate_corpus(
             raise ValueError("leave-one-story-out evaluation needs passages from at least two stories; use k-fold cross-validation")
         splits = LeaveOneGroupOut().split(corpus, groups=stories)
         method = "leave-one-story-out"
-    folds = Parallel(n_jobs=n_jobs)(
-        delayed(_fold)(corpus.iloc[train], corpus.iloc[test], codebook, config) for train, test in splits
-    )
-    n = len(corpus)
-    out = {name: np.zeros((n, len(labels))) for name in ("model", "keyword", "majority")}
-    probe = np.empty(n, dtype=object)
-    for fold in folds:
-        for name in out:
-            out[name][fold["index"]] = fold[name]
-        probe[fold["index"]] = fold["probe"]
+    out = _cross_validate(corpus, splits, codebook, config, n_jobs)
+    language, script = passage_languages(corpus)
+    report = _method_report(corpus, out, codebook, language, script, method, stories, "story")
+    report["labels"] = labels
+    probe = out["probe"]
 
     y = corpus["label"].to_numpy(dtype=object)
-    report = {
-        "method": method,
-        "n_passages": n,
-        "n_stories": int(len(set(stories))),
-        "labels": labels,
-        "model": classification_report(y, out["model"], labels),
-        "baselines": {
-            "majority": classification_report(y, out["majority"], labels),
-            "keyword_lexicon": classification_report(y, out["keyword"], labels),
-        },
-    }
     predicted = np.asarray(labels, dtype=object)[out["model"].argmax(axis=1)]
     by_source = {}
     for source in codebook.source_type_names:
@@ -212,15 +306,6 @@ def evaluate_corpus(
             "n": int(against.sum()),
             "macro_f1": round(float(f1_score(y[against], predicted[against], labels=labels, average="macro", zero_division=0)), 4),
         }
-    report["by_story"] = {
-        story: {
-            "n": int(mask.sum()),
-            "accuracy": round(float(accuracy_score(y[mask], predicted[mask])), 4),
-            "macro_f1": round(float(f1_score(y[mask], predicted[mask], labels=labels, average="macro", zero_division=0)), 4),
-        }
-        for story in sorted(set(stories))
-        for mask in [stories == story]
-    }
     sources = corpus["source_type"].to_numpy(dtype=object)
     majority_share = pd.Series(sources).value_counts(normalize=True).max()
     probe_f1 = float(f1_score(sources, probe, average="macro", zero_division=0))
@@ -239,9 +324,29 @@ def evaluate_corpus(
     report["config"] = config.to_dict()
 
     predictions = corpus[["id", "story", "source_type", "label"]].copy()
+    predictions["language"], predictions["script"] = language, script
     predictions["predicted"] = predicted
     for j, label in enumerate(labels):
         predictions[f"p_{label}"] = out["model"][:, j]
+
+    methods = [report]
+    writer = corpus["writer"].fillna("").astype(str).replace("", "(unrecorded)").to_numpy(dtype=object) \
+        if "writer" in corpus.columns else None
+    if writers and writer is not None and len(set(writer)) >= 2:
+        by_writer = _cross_validate(corpus, LeaveOneGroupOut().split(corpus, groups=writer), codebook, config, n_jobs)
+        lowo = _method_report(corpus, by_writer, codebook, language, script, "leave-one-writer-out", writer, "writer")
+        report["leave_one_writer_out"] = lowo
+        methods.append(lowo)
+        predictions["writer"] = writer
+        predictions["predicted_unseen_writer"] = np.asarray(labels, dtype=object)[by_writer["model"].argmax(axis=1)]
+        for j, label in enumerate(labels):
+            predictions[f"p_{label}_unseen_writer"] = by_writer["model"][:, j]
+    report["summary"] = [
+        {"method": m["method"], "scope": scope, "n": v["model"]["n"], "macro_f1": v["model"]["macro_f1"],
+         "ece": v["model"]["ece"], "keyword_macro_f1": v["keyword_lexicon"]["macro_f1"],
+         "contrast_pair_consistency": m["contrast_pairs"].get("consistency") if scope == "all" else None}
+        for m in methods for scope, v in m["scopes"].items()
+    ]
     return report, predictions
 
 
@@ -257,6 +362,10 @@ def _probe_verdict(probe: dict) -> str:
             f"score within {max(probe['against_type_gap'], 0):.3f} of the rest, so the labels do not ride on who speaks."
         )
     return "The features carry little of who speaks, so labels are not a proxy for source type."
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def report_to_markdown(report: dict) -> str:
@@ -277,6 +386,34 @@ def report_to_markdown(report: dict) -> str:
     ]
     for name, base in report["baselines"].items():
         lines.append(f"| baseline: {name.replace('_', ' ')} | {base['macro_f1']:.3f} | {base['accuracy']:.3f} | {base['ece']:.3f} |")
+    if report.get("summary"):
+        lines += ["", "## Side by side", "",
+                  "Each passage predicted by a model that never saw its story, and by one that never saw its writer (what a "
+                  "passage written by someone new meets), overall, per language and per script; the keyword lexicon "
+                  "built from the codebook's cue words is the baseline.", "",
+                  "| evaluation | passages | macro-F1 | ECE | keyword baseline macro-F1 | contrast pairs both right |",
+                  "|---|---|---|---|---|---|"]
+        for row in report["summary"]:
+            pairs = row.get("contrast_pair_consistency")
+            lines.append(
+                f"| {row['method']}, {row['scope']} | {row['n']} | {_number(row['macro_f1'])} | {_number(row['ece'])} | "
+                f"{_number(row['keyword_macro_f1'])} | {_number(pairs) if pairs is not None else ''} |"
+            )
+    for block in (report, report.get("leave_one_writer_out")):
+        pairs = (block or {}).get("contrast_pairs", {})
+        if pairs.get("n_pairs"):
+            lines += ["", f"## Contrast pairs ({block['method']})", "",
+                      f"{pairs['n_pairs']} pairs of passages one minimal edit apart with different labels: both members right in "
+                      f"{pairs['consistency']:.1%}; the prediction changes between the members in {pairs['prediction_flips']:.1%}.", "",
+                      "| hard case | pairs | both right | prediction changes |", "|---|---|---|---|"]
+            for kind, m in pairs["by_contrast"].items():
+                lines.append(f"| {kind} | {m['n_pairs']} | {m['consistency']:.3f} | {m['prediction_flips']:.3f} |")
+    lowo = report.get("leave_one_writer_out")
+    if lowo:
+        lines += ["", "## By writer (each predicted by a model that never saw the writer)", "",
+                  "| writer | passages | macro-F1 | accuracy |", "|---|---|---|---|"]
+        for writer, m in lowo["by_writer"].items():
+            lines.append(f"| {writer} | {m['n']} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} |")
     lines += ["", "## Per label (framing model)", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for label in labels:
         m = model["per_label"][label]

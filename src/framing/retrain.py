@@ -19,7 +19,7 @@ import pandas as pd
 
 from .codebook import Codebook
 from .config import TrainingConfig
-from .corpus import FIELDS
+from .corpus import FIELDS, OPTIONAL_FIELDS
 from .errors import CorpusError
 from .evaluation import classification_report
 from .model import FramingModel, build_pipeline
@@ -67,11 +67,12 @@ def training_set(corpus: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook,
     changed = in_corpus & (corpus["content_hash"].map(by_hash) != corpus["label"])
     corpus.loc[in_corpus, "label"] = corpus.loc[in_corpus, "content_hash"].map(by_hash)
     new = labels[~labels["content_hash"].isin(corpus["content_hash"])]
-    store_rows = new.reindex(columns=[*FIELDS, "content_hash"]).assign(
-        id=new["passage_id"], note="", origin="store",
+    store_rows = new.reindex(columns=[*FIELDS, *OPTIONAL_FIELDS, "content_hash"]).assign(
+        id=new["passage_id"], note="", origin="store", **{f: "" for f in OPTIONAL_FIELDS},
         source_type=new["source_type"].replace("", UNKNOWN), story=new["story"].replace("", UNKNOWN),
     )
-    frame = pd.concat([corpus, store_rows], ignore_index=True)[[*FIELDS, "content_hash", "origin"]]
+    corpus = corpus.reindex(columns=[*corpus.columns, *[f for f in OPTIONAL_FIELDS if f not in corpus.columns]], fill_value="")
+    frame = pd.concat([corpus, store_rows], ignore_index=True)[[*FIELDS, *OPTIONAL_FIELDS, "content_hash", "origin"]]
     return TrainingSet(frame, int(len(corpus)), int(len(store_rows)), int(changed.sum()))
 
 

@@ -8,7 +8,7 @@ from framing.config import PROJECT_ROOT
 
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 BUNDLED_MODELS = PROJECT_ROOT / "models"
-SMALL_STORIES = ("serbia-hungary-2025", "japan-philippines-raa", "nordic-air-operations", "romania-moldova-plan")
+SMALL_STORIES = ("serbia-hungary-2025", "serbia-france-rafale", "japan-philippines-raa", "romania-moldova-plan")
 
 
 def write_jsonl(path: Path, records) -> Path:
@@ -23,7 +23,7 @@ def bundled_records() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory) -> Path:
-    """A corpus folder with four stories of the bundled corpus: quick to train on."""
+    """A corpus folder with four stories of the bundled corpus, in both languages and by several writers: quick to train on."""
     folder = tmp_path_factory.mktemp("corpus")
     shutil.copy(BUNDLED_CORPUS / "codebook.toml", folder / "codebook.toml")
     write_jsonl(folder / "passages.jsonl", [r for r in bundled_records() if r["story"] in SMALL_STORIES])

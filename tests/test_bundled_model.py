@@ -19,6 +19,9 @@ def test_bundled_model_loads_verified_and_meets_its_targets():
     assert metrics["macro_f1"] >= 0.85
     assert metrics["macro_f1"] - metrics["keyword_lexicon_macro_f1"] >= 0.15
     assert metrics["ece"] <= 0.05
+    assert set(metrics["unseen_writer_macro_f1_by_language"]) == {"en", "sr"}
+    assert min(metrics["unseen_writer_macro_f1_by_language"].values()) >= 0.80
+    assert max(metrics["unseen_writer_ece_by_language"].values()) <= 0.05
     frame = service.predict(
         [
             "Serbia and Hungary are going to forge a mighty military alliance which would shake up the region.",

@@ -294,11 +294,22 @@ def _predict(args) -> int:
 
     model = service.load_model(args.model, args.models)
     frame = service.predict(args.texts, model, explain=args.explain)
+    from .scoring import SCORED_LANGUAGES, language_error
+
     for text, row in zip(args.texts, frame.to_dict("records")):
         probabilities = {l: round(float(row[f"p_{l}"]), 4) for l in model.labels}
+        if row["language"] not in SCORED_LANGUAGES:
+            problem = language_error(row["language"])
+            if args.json:
+                print(json.dumps({"text": text, "status": "error", "error": problem, "language": row["language"],
+                                  "model_id": model.model_id}, ensure_ascii=False))
+            else:
+                print(f"{'-':<10} {problem}")
+            continue
         if args.json:
             record = {"text": text, "label": row["label"], **{f"p_{l}": p for l, p in probabilities.items()},
-                      model.index_name: round(float(row[model.index_name]), 4), "model_id": model.model_id}
+                      model.index_name: round(float(row[model.index_name]), 4), "language": row["language"],
+                      "script": row["script"], "model_id": model.model_id}
             if args.explain:
                 record["terms"] = [[t, round(w, 4)] for t, w in row["terms"]]
             print(json.dumps(record, ensure_ascii=False))

@@ -44,7 +44,7 @@ _CYRILLIC.update({"љ": "lj", "њ": "nj", "џ": "dž", "Љ": "Lj", "Њ": "Nj", "
 _DIGRAPH_CAPITALS = {"Љ": "LJ", "Њ": "NJ", "Џ": "DŽ"}
 _HAS_CYRILLIC = re.compile("[\u0400-\u04ff]")
 #: Cyrillic letters that Serbian does not use (Russian, Ukrainian, Bulgarian, Belarusian, Macedonian).
-_FOREIGN_CYRILLIC = frozenset("ыэъьёщйєіїўґѓќѕЫЭЪЬЁЩЙЄІЇЎҐЃЌЅ")
+_FOREIGN_CYRILLIC = frozenset("ыэъьёщйяюєіїўґѓќѕЫЭЪЬЁЩЙЯЮЄІЇЎҐЃЌЅ")
 #: Letters of Serbian Latin that English does not use.
 _SERBIAN_LATIN = frozenset("čćšžđČĆŠŽĐ")
 _FOLD = str.maketrans({"č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj"})
@@ -201,7 +201,9 @@ def decide(counts: np.ndarray, texts) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for i in np.flatnonzero(language == "?").tolist():
         text = texts[i]
         guess, confidence = _langid(text)
-        if guess in SUPPORTED:
+        if foreign_cyrillic[i]:  # letters Serbian does not have: another Cyrillic language, whatever the model's doubt
+            language[i] = f"other:{guess}" if guess not in SUPPORTED else "other:unknown"
+        elif guess in SUPPORTED:
             language[i] = guess
         elif confidence >= OTHER_CONFIDENCE and words[i] >= OTHER_MIN_WORDS:
             language[i] = f"other:{guess}"

@@ -109,7 +109,7 @@ def _row_error(value, max_chars: int) -> str | None:
 SCORED_LANGUAGES = ("en", "sr", "mixed")
 
 
-def _language_error(language: str) -> str:
+def language_error(language: str) -> str:
     if language == "none":
         return "no words to score (only digits, punctuation or symbols)"
     if language.startswith("other:"):
@@ -141,7 +141,7 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
         found, scripts = model.profile([texts[i] for i in checked.tolist()])
         language[checked], script[checked] = found, scripts
         for i in checked[~np.isin(found, SCORED_LANGUAGES)].tolist():
-            errors[i] = _language_error(language[i])
+            errors[i] = language_error(language[i])
             good[i] = False
     labels = np.full(n, None, dtype=object)
     proba = np.full((n, len(model.labels)), np.nan)

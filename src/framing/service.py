@@ -134,7 +134,8 @@ def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, 
             "label_counts": {k: int(v) for k, v in frame["label"].value_counts().items()},
         },
         "training_config": config.to_dict(),
-        "pipeline": "TfidfVectorizer(stemmed word n-grams, negation scope) -> CalibratedClassifierCV(LogisticRegression)",
+        "pipeline": "FramingVectorizer(Cyrillic read as Latin, English/Serbian Snowball stems, word 1-2-grams, negation scope) "
+                    "-> CalibratedClassifierCV(LogisticRegression)",
         "n_features": int(len(pipeline.named_steps["features"].vocabulary_)),
         "metrics": _headline_metrics(report),
         "training_seconds": round(time.perf_counter() - started, 2),
@@ -161,6 +162,22 @@ def _headline_metrics(report: dict | None) -> dict:
         "n_passages": report["n_passages"],
         "majority_macro_f1": report["baselines"]["majority"]["macro_f1"],
         "source_type_probe_macro_f1": report["source_type_probe"]["macro_f1"],
+        **_writer_metrics(report.get("leave_one_writer_out")),
+    }
+
+
+def _writer_metrics(lowo: dict | None) -> dict:
+    """Headline figures of the leave-one-writer-out evaluation, when the corpus records writers."""
+    if not lowo:
+        return {}
+    languages = {name.split("=", 1)[1]: scope["model"]["macro_f1"] for name, scope in lowo["scopes"].items()
+                 if name.startswith("language=")}
+    return {
+        "unseen_writer_macro_f1": lowo["model"]["macro_f1"],
+        "unseen_writer_macro_f1_by_language": languages,
+        "unseen_writer_ece_by_language": {name.split("=", 1)[1]: scope["model"]["ece"] for name, scope in lowo["scopes"].items()
+                                          if name.startswith("language=")},
+        "contrast_pair_consistency": lowo["contrast_pairs"].get("consistency"),
     }
 
 
@@ -212,8 +229,13 @@ def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathL
 
 
 def predict(texts: Sequence[str], model: FramingModel, explain: int = 0) -> pd.DataFrame:
-    """Score texts; with ``explain`` > 0 add a ``terms`` column of (term, push) pairs."""
+    """Score texts; with ``explain`` > 0 add a ``terms`` column of (term, push) pairs.
+
+    ``language`` and ``script`` say how each text was read (:mod:`framing.language`); a text in another language is
+    still scored here (``framing score`` sets such rows aside with an error), so callers can warn about it.
+    """
     frame = model.predict_frame(texts)
+    frame["language"], frame["script"] = model.profile(texts)
     if explain:
         frame["terms"] = model.explain(texts, explain, frame["label"].tolist())
     return frame

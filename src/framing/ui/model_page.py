@@ -30,6 +30,15 @@ def render() -> None:
         columns[3].metric("keyword-lexicon macro-F1", f"{metrics['keyword_lexicon_macro_f1']:.3f}",
                           help="A baseline that counts the codebook's cue words")
         st.caption(f"Evaluated {metrics.get('method', '')}: every story is scored by a model that never saw it.")
+        if metrics.get("unseen_writer_macro_f1") is not None:
+            columns = st.columns(4)
+            columns[0].metric("macro-F1, unseen writer", f"{metrics['unseen_writer_macro_f1']:.3f}",
+                              help="leave-one-writer-out: every writer's passages scored by a model that never saw the writer")
+            for column, (language, value) in zip(columns[1:3], metrics.get("unseen_writer_macro_f1_by_language", {}).items()):
+                column.metric(f"unseen writer, {language}", f"{value:.3f}")
+            if metrics.get("contrast_pair_consistency") is not None:
+                columns[3].metric("contrast pairs both right", f"{metrics['contrast_pair_consistency']:.0%}",
+                                  help="pairs of passages one minimal edit apart whose labels differ, unseen writer")
 
     st.subheader("Label set")
     definitions = {label.name: label for label in codebook.labels}
@@ -63,6 +72,22 @@ def render() -> None:
             st.altair_chart((diagonal + line + points).properties(height=260), key="reliability_chart", width="stretch")
             st.caption("Out-of-story predictions binned by their probability; dot size is the number of passages. A "
                        "calibrated model lies on the diagonal: of passages given 80%, four in five are right.")
+        if evaluation.get("summary"):
+            st.subheader("Side by side: unseen stories, unseen writers, each language and script")
+            summary = pd.DataFrame(evaluation["summary"]).rename(columns={
+                "method": "evaluation", "n": "passages", "macro_f1": "macro-F1", "ece": "ECE",
+                "keyword_macro_f1": "keyword baseline macro-F1", "contrast_pair_consistency": "contrast pairs both right"})
+            st.dataframe(summary, hide_index=True, key="evaluation_summary", width="stretch")
+            st.caption("Leave-one-story-out scores each story with a model that never saw it; leave-one-writer-out scores "
+                       "each writer's passages with a model that never saw the writer, which is what passages written by "
+                       "someone new meet.")
+        pairs = (evaluation.get("leave_one_writer_out") or evaluation).get("contrast_pairs", {})
+        if pairs.get("n_pairs"):
+            st.subheader("Hard cases: contrast pairs")
+            st.dataframe(pd.DataFrame(pairs["by_contrast"]).T.rename_axis("hard case").reset_index(), hide_index=True,
+                         key="contrast_pairs", width="stretch")
+            st.caption(f"{pairs['n_pairs']} pairs of passages one minimal edit apart whose labels differ; 'consistency' is "
+                       "the share of pairs with both members right, 'prediction_flips' the share whose prediction changes.")
         by_source = evaluation.get("by_source_type")
         if by_source:
             st.subheader("By source type")

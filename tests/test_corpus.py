@@ -44,7 +44,7 @@ def test_bundled_corpus_size_spread_and_balance(report, codebook):
     for label, count in report.label_counts.items():
         assert 0.25 <= count / total <= 0.42, (label, count)
     for source, count in report.source_counts.items():
-        assert 0.18 <= count / total <= 0.32, (source, count)
+        assert 0.18 <= count / total <= 0.35, (source, count)
     against = sum(codebook.is_against_type(r["source_type"], r["label"]) for r in team)
     assert against / len(team) >= 0.25
     lengths = [len(r["text"].split()) for r in team]
@@ -52,7 +52,7 @@ def test_bundled_corpus_size_spread_and_balance(report, codebook):
 
 
 def test_every_passage_of_the_seed_article_is_in_the_corpus():
-    seed = [r for r in bundled_records() if r["story"] == "serbia-hungary-2025"]
+    seed = [r for r in bundled_records() if r["id"].startswith("seed-")]
     corpus_text = " ".join(r["text"] for r in seed)
     if SEED.exists():
         article = SEED.read_text(encoding="utf-8")

@@ -35,7 +35,8 @@ def test_fast_transform_equals_the_reference_on_any_word_soup(fitted, texts):
     assert same(fitted[0], texts)
 
 
-@pytest.mark.parametrize("settings_", [dict(negation=False), dict(ngram_max=1), dict(ngram_max=3), dict(scope=1)])
+@pytest.mark.parametrize("settings_", [dict(negation=False), dict(ngram_max=1), dict(ngram_max=3), dict(scope=1), dict(prefix=5),
+                                       dict(prefix=3, negation=False)])
 def test_other_settings_match_too(fitted, settings_):
     _, texts = fitted
     vectorizer = FramingVectorizer(**settings_).fit(texts)
@@ -57,3 +58,13 @@ def test_a_separator_character_inside_a_passage_changes_nothing(fitted):
     assert same(vectorizer, texts)
     assert same(vectorizer, ["", "", "not an alliance"])
     assert vectorizer.transform([]).shape == (0, len(vectorizer.vocabulary_))
+
+
+def test_prefix_features_join_inflected_forms_in_both_scripts():
+    texts = ["Vojni savez je tu.", "Говоре о војном савезу.", "Savezništvo Beograda i Budimpešte.", "A plain plan."] * 2
+    vectorizer = FramingVectorizer(prefix=5).fit(texts)
+    assert "pre:savez" in vectorizer.vocabulary_
+    column = vectorizer.vocabulary_["pre:savez"]
+    matrix = vectorizer.transform(["savezu", "САВЕЗНИШТВО", "alliance"]).toarray()
+    assert matrix[0, column] > 0 and matrix[1, column] > 0 and matrix[2, column] == 0
+    assert same(vectorizer, texts + ["Savez, savezi, savezima!"])

@@ -13,7 +13,7 @@ from .conftest import bundled_records, write_jsonl
 def seed_scored(tmp_path_factory, trained):
     models, _, _ = trained
     folder = tmp_path_factory.mktemp("seed")
-    source = write_jsonl(folder / "seed.jsonl", [r for r in bundled_records() if r["story"] == "serbia-hungary-2025"])
+    source = write_jsonl(folder / "seed.jsonl", [r for r in bundled_records() if r["id"].startswith("seed-")])
     target = folder / "scored.jsonl"
     assert main(["score", str(source), "-o", str(target), "--models", str(models), "-q"]) == 0
     return target

@@ -219,3 +219,19 @@ def test_local_only_flags_are_refused_with_the_dask_engine(trained, tmp_path, ca
     code = main(["score", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out"), "--engine", "dask", "--resume",
                  "--models", str(models)])
     assert code == 2 and "--resume work with the local engine only" in capsys.readouterr().err
+
+
+def test_a_scored_table_scored_again_keeps_every_earlier_column(table, tmp_path, model, trained):
+    models, model_id, _ = trained
+    first, second = tmp_path / "once.csv", tmp_path / "twice.csv"
+    assert main(["score", str(write(table, tmp_path / "in.csv")), "-o", str(first), "--models", str(models), "-q"]) == 0
+    assert main(["score", str(first), "-o", str(second), "--models", str(models), "-q"]) == 0
+    once, twice = pd.read_csv(first), pd.read_csv(second)
+    assert "language" in once and "input_language" in twice and "input_language_2" not in twice
+    assert list(twice["input_language"].fillna("")) == list(once["language"].fillna(""))
+    third = tmp_path / "thrice.csv"
+    assert main(["score", str(second), "-o", str(third), "--models", str(models), "-q"]) == 0
+    thrice = pd.read_csv(third)
+    # the earlier input_language stays, the second run's language is kept under the next free name
+    assert list(thrice["input_language"].fillna("")) == list(once["language"].fillna(""))
+    assert list(thrice["input_language_2"].fillna("")) == list(twice["language"].fillna(""))

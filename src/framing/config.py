@@ -49,6 +49,9 @@ class TrainingConfig:
         Longest word n-gram (over stemmed tokens).
     min_df : int
         A term must occur in at least this many passages.
+    prefix : int
+        Each word also gives its first ``prefix`` letters (folded Latin), a feature that survives inflection;
+        0 turns it off.
     negation : bool
         Mark tokens in the scope of a negation ("not an alliance" → ``allianc_NEG``).
     C : float
@@ -63,6 +66,7 @@ class TrainingConfig:
 
     ngram_max: int = 2
     min_df: int = 2
+    prefix: int = 5
     negation: bool = True
     C: float = 10.0
     calibration: str = "sigmoid"
@@ -72,6 +76,8 @@ class TrainingConfig:
     def __post_init__(self):
         if self.ngram_max < 1:
             raise ValueError(f"ngram_max must be at least 1, got {self.ngram_max}")
+        if self.prefix < 0:
+            raise ValueError(f"prefix must be 0 (off) or more, got {self.prefix}")
         if self.min_df < 1:
             raise ValueError(f"min_df must be at least 1, got {self.min_df}")
         if self.C <= 0:

@@ -236,6 +236,8 @@ class ValidationReport:
 def validate_corpus(path: str | os.PathLike, codebook: Codebook, near_threshold: float = 0.5) -> ValidationReport:
     """Check a corpus file and describe it: schema problems, duplicates, near-duplicates and balance.
 
+    The two members of a contrast pair (the same ``pair``) are near-identical on purpose and are not reported.
+
     Unlike :func:`load_corpus` this never stops at a schema problem: it reports them all.
     """
     path = Path(path)
@@ -252,10 +254,12 @@ def validate_corpus(path: str | os.PathLike, codebook: Codebook, near_threshold:
         if text.strip():
             groups.setdefault(_normalise(text), []).append(ident)
     report.duplicates = [group for group in groups.values() if len(group) > 1]
+    pairs_of = [r.get("pair") if isinstance(r.get("pair"), str) else "" for _, r in records]
     report.near_duplicates = [
         (ids[i], ids[j], round(s, 3))
         for i, j, s in near_duplicates(texts, near_threshold)
         if _normalise(texts[i]) != _normalise(texts[j])
+        and not (pairs_of[i] and pairs_of[i] == pairs_of[j])  # a contrast pair is near-identical on purpose
     ]
 
     labels = [r.get("label") for _, r in records]

@@ -30,7 +30,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from .language import decide, token_flags
-from .text import NEG_SUFFIX, _TOKENIZER, _is_punct, analyze, is_negation, stem
+from .text import NEG_SUFFIX, PREFIX_MARK, _TOKENIZER, _is_punct, analyze, is_negation, prefix_of, stem
 
 __all__ = ["FramingVectorizer"]
 
@@ -97,17 +97,22 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         Keep n-grams that occur in at least this many passages.
     scope : int, default=4
         Words after a negation that it marks (punctuation ends the scope sooner).
+    prefix : int, default=0
+        With a positive value, each word also gives its first ``prefix`` letters in folded Latin
+        (:func:`framing.text.prefix_of`), a feature that survives inflection.
     """
 
-    def __init__(self, *, ngram_max: int = 2, negation: bool = True, min_df: int = 2, scope: int = 4):
+    def __init__(self, *, ngram_max: int = 2, negation: bool = True, min_df: int = 2, scope: int = 4, prefix: int = 0):
         self.ngram_max = ngram_max
+        self.prefix = prefix
         self.negation = negation
         self.min_df = min_df
         self.scope = scope
 
     def _reference(self) -> TfidfVectorizer:
         return TfidfVectorizer(
-            analyzer=partial(analyze, ngram_max=self.ngram_max, negation=self.negation, scope=self.scope),
+            analyzer=partial(analyze, ngram_max=self.ngram_max, negation=self.negation, scope=self.scope,
+                             prefix=self.prefix),
             min_df=self.min_df,
             sublinear_tf=True,
             dtype=np.float32,
@@ -149,7 +154,16 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             resolved[language][token] = value
             return value
 
-        keys, word_doc, n_docs = self._encode(docs, resolved, code)
+        prefixes: dict[str, int] = {}
+        prefix_ids: dict[str, int] = {}
+
+        def prefix_code(token: str) -> int:
+            feature = prefix_of(token, self.prefix)
+            value = -1 if feature is None else prefixes.setdefault(feature, len(prefixes))
+            prefix_ids[token] = value
+            return value
+
+        keys, word_doc, n_docs, prefix_keys = self._encode(docs, resolved, code, prefix_ids, prefix_code)
         width = 2 * (len(stems) + 1)
         grams = [keys.astype(np.int64)]
         docs_of = [word_doc]
@@ -157,8 +171,13 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             pair = word_doc[:-1] == word_doc[1:]
             grams.append(keys[:-1][pair].astype(np.int64) * width + keys[1:][pair] + width)  # bigram keys follow unigrams
             docs_of.append(word_doc[:-1][pair])
+        first_prefix = width + width * width  # prefix keys follow bigrams
+        if prefix_keys is not None:
+            has = prefix_keys >= 0
+            grams.append(prefix_keys[has] + first_prefix)
+            docs_of.append(word_doc[has])
         grams, docs_of = np.concatenate(grams), np.concatenate(docs_of).astype(np.int64)
-        n_keys = width + width * width
+        n_keys = first_prefix + len(prefixes)
         if n_docs * n_keys >= 2**62:  # too many to pack into one integer: let the reference count
             return self._reference().fit(docs)
         pairs = np.sort(docs_of * n_keys + grams)  # (passage, key), once per passage: the document frequency
@@ -172,11 +191,16 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         names_of = np.empty(len(stems), dtype=object)
         for name, sid in stems.items():
             names_of[sid] = name
+        prefix_names = np.empty(len(prefixes), dtype=object)
+        for name, pid in prefixes.items():
+            prefix_names[pid] = name
 
         def unigram(key: int) -> str:
             return names_of[key >> 1] + (NEG_SUFFIX if key & 1 else "")
 
-        features = [unigram(k) if k < width else unigram((k - width) // width) + " " + unigram((k - width) % width)
+        features = [unigram(k) if k < width else
+                    prefix_names[k - first_prefix] if k >= first_prefix else
+                    unigram((k - width) // width) + " " + unigram((k - width) % width)
                     for k in keys_found.tolist()]
         order = sorted(range(len(features)), key=features.__getitem__)
         reference = self._reference()
@@ -201,7 +225,11 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             return
         stems: dict[str, int] = {}
         grams = []
+        self.prefix_columns_ = {}
         for feature, column in self.vocabulary_.items():
+            if feature.startswith(PREFIX_MARK):
+                self.prefix_columns_[feature] = column
+                continue
             parts = feature.split(" ")
             marked = []
             for part in parts:
@@ -225,11 +253,23 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         self.unigram_columns_ = unigram
         self.bigram_table_ = _KeyTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int32))
         self._codes = {"en": {}, "sr": {}}
+        self._prefix_codes = {}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         codes = state.get("_codes")
         self._codes = codes if isinstance(codes, dict) and set(codes) == {"en", "sr"} else {"en": {}, "sr": {}}
+        self._prefix_codes = state.get("_prefix_codes", {})
+        self.__dict__.setdefault("prefix", 0)
+        self.__dict__.setdefault("prefix_columns_", {})
+
+    def _prefix_column(self, token: str) -> int:
+        """The column of a surface token's prefix feature, or -1."""
+        feature = prefix_of(token, self.prefix)
+        column = -1 if feature is None else self.prefix_columns_.get(feature, -1)
+        if len(self._prefix_codes) < _CACHE_LIMIT:
+            self._prefix_codes[token] = column
+        return column
 
     def _code(self, token: str, language: str) -> int:
         """One integer per surface token read in ``language``: stem id, negation-word bit, punctuation bit."""
@@ -245,13 +285,20 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             cache[token] = code
         return code
 
-    def counts(self, X) -> sp.csr_matrix:
-        """Raw n-gram counts (passages × vocabulary) of ``X``."""
+    def counts(self, X, profile_out: list | None = None) -> sp.csr_matrix:
+        """Raw n-gram counts (passages × vocabulary) of ``X``.
+
+        With a list as ``profile_out``, the language and script arrays of the passages (as
+        :meth:`profile` gives them) are appended to it: read in the same pass.
+        """
         check_is_fitted(self, "tfidf_")
         docs = list(X)
         if not self.fast_:
+            if profile_out is not None:
+                profile_out.append(self.profile(docs)[:2])
             return self._slow_counts(docs)
-        code, word_doc, n_docs = self._encode(docs, self._codes, self._code)
+        code, word_doc, n_docs, prefix_cols = self._encode(
+            docs, self._codes, self._code, self._prefix_codes, self._prefix_column, profile_out)
         sid = code >> 1
         known = sid != self.oov_
         unigram_cols = np.where(known, self.unigram_columns_[code], -1)
@@ -261,6 +308,9 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             key = code[:-1][pair].astype(np.int64) * self.width_ + code[1:][pair]
             rows.append(word_doc[:-1][pair])
             cols.append(self.bigram_table_.lookup(key))
+        if prefix_cols is not None:
+            rows.append(word_doc)
+            cols.append(prefix_cols)
         rows = np.concatenate(rows)
         cols = np.concatenate(cols)
         keep = cols >= 0
@@ -308,8 +358,10 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         ).astype(np.int64)
         return decide(counts, docs)
 
-    def _encode(self, docs: list[str], cache: dict, resolve) -> tuple[np.ndarray, np.ndarray, int]:
-        """The words of a batch: ``2 × stem id + negated`` per word, each word's passage, and the passage count.
+    def _encode(self, docs: list[str], cache: dict, resolve, prefix_cache: dict | None = None, prefix_resolve=None,
+                profile_out: list | None = None):
+        """The words of a batch: ``2 × stem id + negated`` per word, each word's passage, the passage count, and
+        (with ``prefix``) each word's prefix code from ``prefix_cache``, else ``prefix_resolve(token)`` (-1: none).
 
         One tokenizer pass over the whole batch, passages joined by a separator character (a
         separator inside a passage becomes another punctuation mark, which analyzes the same).
@@ -319,7 +371,9 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         n_docs = len(docs)
         tokens = self._tokens(docs)
         token_doc, flags = self._separators(tokens)
-        _, _, reads_as = self._languages(docs, tokens, token_doc, flags)
+        language, script, reads_as = self._languages(docs, tokens, token_doc, flags)
+        if profile_out is not None:
+            profile_out.append((language, script))
         serbian_doc = np.r_[reads_as == "sr", False]  # the trailing slot: past the last separator
         serbian = serbian_doc[token_doc]
         codes = np.empty(len(tokens), dtype=np.int64)
@@ -355,14 +409,25 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
                 marked = at[alive & ~neg_word[at]]
                 code[marked] |= 1
         words = ~punct
-        return code[words], token_doc[words], n_docs
+        prefix_codes = None
+        if self.prefix and prefix_resolve is not None:
+            prefix_codes = np.fromiter(map(prefix_cache.get, tokens, repeat(-2)), dtype=np.int64, count=n_tokens)
+            new_prefixes: dict[str, int] = {}
+            for i in np.flatnonzero(prefix_codes == -2).tolist():
+                token = tokens[i]
+                value = new_prefixes.get(token)
+                if value is None:
+                    value = new_prefixes[token] = prefix_resolve(token)
+                prefix_codes[i] = value
+            prefix_codes = prefix_codes[words]
+        return code[words], token_doc[words], n_docs, prefix_codes
 
     def _slow_counts(self, docs) -> sp.csr_matrix:
         return self.tfidf_._count_vocab(docs, fixed_vocab=True)[1].astype(np.float32)
 
-    def transform(self, X) -> sp.csr_matrix:
-        """Tf-idf matrix: sublinear term frequency × idf, rows scaled to unit length."""
-        matrix = self.counts(X)
+    def transform(self, X, profile_out: list | None = None) -> sp.csr_matrix:
+        """Tf-idf matrix: sublinear term frequency × idf, rows scaled to unit length (``profile_out``: see :meth:`counts`)."""
+        matrix = self.counts(X, profile_out)
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
         matrix.data *= self.idf_[matrix.indices]

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from .config import TrainingConfig
 from .features import FramingVectorizer
 from .language import profile
-from .text import analyze_surface, analyze_words, stems
+from .text import analyze_surface, analyze_words, prefix_of, stems
 
 __all__ = [
     "build_pipeline",
@@ -36,7 +36,8 @@ __all__ = [
 def build_pipeline(config: TrainingConfig | None = None) -> Pipeline:
     """An unfitted framing pipeline for ``config``."""
     config = config or TrainingConfig()
-    features = FramingVectorizer(ngram_max=config.ngram_max, negation=config.negation, min_df=config.min_df)
+    features = FramingVectorizer(ngram_max=config.ngram_max, negation=config.negation, min_df=config.min_df,
+                                 prefix=config.prefix)
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=config.C, max_iter=5000),
         method=config.calibration,
@@ -103,12 +104,31 @@ class FramingModel:
         self._coef_cache: tuple | None = None
 
     @property
+    def _prefix(self) -> int:
+        """Letters of the word-prefix features (0: none), as the vectorizer was fitted."""
+        return getattr(self.pipeline.named_steps["features"], "prefix", 0)
+
+    @property
     def index_name(self) -> str:
         return f"{self.index_positive}_index"
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, one column per label in codebook order."""
-        raw = self.pipeline.predict_proba(list(texts))
+        return self._ordered(self.pipeline.predict_proba(list(texts)))
+
+    def predict_proba_profiled(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probabilities (as :meth:`predict_proba`), language and script of each text, from one reading of the texts."""
+        texts = list(texts)
+        features = self.pipeline.named_steps["features"]
+        if not isinstance(features, FramingVectorizer):
+            language, script = self.profile(texts)
+            return self.predict_proba(texts), language, script
+        found: list = []
+        matrix = features.transform(texts, profile_out=found)
+        language, script = found[0] if found else (np.array([], dtype=object), np.array([], dtype=object))
+        return self._ordered(self.pipeline.named_steps["classifier"].predict_proba(matrix)), language, script
+
+    def _ordered(self, raw: np.ndarray) -> np.ndarray:
         out = np.zeros((raw.shape[0], len(self.labels)), dtype=np.float64)
         for j, k in enumerate(self._order):
             if k >= 0:
@@ -148,7 +168,8 @@ class FramingModel:
         The push of a term toward a label is its tf-idf weight in the passage times the
         label's logistic-regression coefficient, centred over labels: positive means the
         term made this label more likely than the others. Terms are shown in the
-        passage's own words.
+        passage's own words and script; features of the same words (a word and its
+        prefix) are added up.
 
         Parameters
         ----------
@@ -171,15 +192,15 @@ class FramingModel:
                 result.append([])
                 continue
             pushes = values * centred[rows[label], columns]
-            order = np.argsort(-pushes)
-            surface = analyze_surface(text, self.ngram_max, self.negation)
-            terms = []
-            for j in order:
-                if pushes[j] <= 0 or len(terms) == k:
-                    break
-                feature = names[columns[j]]
-                terms.append((surface.get(feature, feature), float(pushes[j])))
-            result.append(terms)
+            surface = analyze_surface(text, self.ngram_max, self.negation, prefix=self._prefix)
+            # features that are the same words of the passage (a word and its prefix) push together
+            by_words: dict[str, float] = {}
+            for column, push in zip(columns.tolist(), pushes.tolist()):
+                feature = names[column]
+                words = surface.get(feature, feature)
+                by_words[words] = by_words.get(words, 0.0) + push
+            ranked = sorted(by_words.items(), key=lambda item: -item[1])
+            result.append([(words, float(push)) for words, push in ranked[:k] if push > 0])
         return result
 
     def word_pushes(self, text: str, label: str | None = None) -> tuple[str, list[tuple[int, int, float]]]:
@@ -212,6 +233,12 @@ class FramingModel:
                     column = features.vocabulary_.get(" ".join(stems[i : i + n]))
                     if column in weights:
                         pushes[i : i + n] += weights[column] * coefficients[column] / n
+            if self._prefix:  # a word's prefix feature is all its own
+                for i, (start, end, _) in enumerate(words):
+                    feature = prefix_of(text[start:end].lower(), self._prefix)
+                    column = features.vocabulary_.get(feature) if feature else None
+                    if column in weights:
+                        pushes[i] += weights[column] * coefficients[column]
         return label, [(start, end, float(push)) for (start, end, _), push in zip(words, pushes)]
 
 

@@ -136,18 +136,19 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
         good[i] = errors[i] is None  # e.g. a str subclass that is fine after all
     language = np.full(n, "", dtype=object)
     script = np.full(n, "", dtype=object)
-    if good.any():
-        checked = np.flatnonzero(good)
-        found, scripts = model.profile([texts[i] for i in checked.tolist()])
-        language[checked], script[checked] = found, scripts
-        for i in checked[~np.isin(found, SCORED_LANGUAGES)].tolist():
-            errors[i] = language_error(language[i])
-            good[i] = False
-    labels = np.full(n, None, dtype=object)
     proba = np.full((n, len(model.labels)), np.nan)
     if good.any():
+        # one reading of the texts gives the scores and each text's language and script
+        checked = np.flatnonzero(good)
+        scores, language[checked], script[checked] = model.predict_proba_profiled([texts[i] for i in checked.tolist()])
+        proba[checked] = scores
+        for i in checked[~np.isin(language[checked], SCORED_LANGUAGES)].tolist():
+            errors[i] = language_error(language[i])  # another language: a reason, not a score
+            good[i] = False
+            proba[i] = np.nan
+    labels = np.full(n, None, dtype=object)
+    if good.any():
         usable = [t for t, ok in zip(texts, good) if ok]
-        proba[good] = model.predict_proba(usable)
         labels[good] = np.asarray(model.labels, dtype=object)[proba[good].argmax(axis=1)]
     positive, negative = model.labels.index(model.index_positive), model.labels.index(model.index_negative)
     columns = {"label": labels}
@@ -189,8 +190,21 @@ def carried_columns(columns: Sequence[str], options: ScoreOptions, source: str) 
 
 
 def _renamed(carried: Sequence[str], scores: dict) -> dict[str, str]:
-    """Carried input columns whose names a score column uses, and the names they are kept under."""
-    return {c: f"input_{c}" for c in carried if c in scores}
+    """Carried input columns whose names a score column uses, and the names they are kept under.
+
+    ``input_<name>``, or ``input_<name>_2``, ``_3``... when the input already has a column of that name (a table
+    scored once and scored again).
+    """
+    taken = set(carried) | set(scores)
+    renamed = {}
+    for column in carried:
+        if column in scores:
+            name, k = f"input_{column}", 2
+            while name in taken:
+                name, k = f"input_{column}_{k}", k + 1
+            renamed[column] = name
+            taken.add(name)
+    return renamed
 
 
 def attach_scores(frame: pd.DataFrame, scores: dict, carried: Sequence[str]) -> pd.DataFrame:

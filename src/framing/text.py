@@ -25,7 +25,7 @@ from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, detect, fold, transliterate
 
 __all__ = [
     "WordTokenizer", "tokenize", "stem", "is_negation", "mark_negation", "analyze", "analyze_words",
-    "analyze_surface", "stems", "content_stems", "NEG_SUFFIX",
+    "analyze_surface", "stems", "content_stems", "prefix_of", "PREFIX_MARK", "NEG_SUFFIX",
 ]
 
 NEG_SUFFIX = "_NEG"
@@ -153,6 +153,25 @@ def _marked_stems(tokens, negation: bool, scope: int, language: str) -> list[str
     return words
 
 
+#: Marks a word-prefix feature: tokens never hold a colon, so no word n-gram looks like one.
+PREFIX_MARK = "pre:"
+
+
+@lru_cache(maxsize=400_000)
+def prefix_of(token: str, length: int) -> str | None:
+    """The prefix feature of one lower-case token: its first ``length`` letters in folded Latin.
+
+    Inflection changes the ends of words, so "savez", "saveza", "savezu" and "savezništvo" share ``pre:savez``
+    whatever the stemmer makes of them. Punctuation and numbers have none.
+
+    >>> prefix_of("савезништво", 5), prefix_of("alliances", 5), prefix_of("2025", 5)
+    ('pre:savez', 'pre:allia', None)
+    """
+    if _is_punct(token) or _NUMBER.fullmatch(token):
+        return None
+    return PREFIX_MARK + fold(transliterate(token))[:length]
+
+
 def stems(text: str, language: str | None = None) -> list[str]:
     """The stems of the words of ``text`` (no negation marks, no punctuation), read in its language."""
     language = _reading(text, language)
@@ -165,24 +184,29 @@ def content_stems(text: str, stop: frozenset = frozenset(), language: str | None
     return [stem(t, language) for t in tokenize(text) if t.isalpha() and t not in stop]
 
 
-def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4, language: str | None = None) -> list[str]:
-    """Features of one passage: stemmed word n-grams, punctuation removed.
+def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4, language: str | None = None,
+            prefix: int = 0) -> list[str]:
+    """Features of one passage: stemmed word n-grams, punctuation removed, and with ``prefix`` > 0 word prefixes.
 
     Negated words keep their ``_NEG`` mark (the same scope as :func:`mark_negation`),
     so "not an alliance" and "an alliance" give different features. The passage is read in
-    ``language`` (``en`` or ``sr``; detected when not given).
+    ``language`` (``en`` or ``sr``; detected when not given). With ``prefix``, each word also
+    gives its first ``prefix`` letters (:func:`prefix_of`).
 
     >>> analyze("Not an alliance.", ngram_max=2)
     ['not', 'an_NEG', 'allianc_NEG', 'not an_NEG', 'an_NEG allianc_NEG']
     >>> analyze("Није савез.") == analyze("Nije savez.")
     True
     """
-    words = _marked_stems(tokenize(text), negation, scope, _reading(text, language))
+    tokens = tokenize(text)
+    words = _marked_stems(tokens, negation, scope, _reading(text, language))
     features = list(words)
     if ngram_max >= 2:
         features.extend([a + " " + b for a, b in zip(words, words[1:])])
     for n in range(3, ngram_max + 1):
         features.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    if prefix:
+        features.extend(p for p in (prefix_of(t, prefix) for t in tokens) if p is not None)
     return features
 
 
@@ -214,7 +238,8 @@ def analyze_words(text: str, negation: bool = True, scope: int = 4, language: st
     return words
 
 
-def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True, language: str | None = None) -> dict[str, str]:
+def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True, language: str | None = None,
+                    prefix: int = 0) -> dict[str, str]:
     """Map each feature of :func:`analyze` to the words of ``text`` that produced it.
 
     Used to show explanations in the passage's own words and script ("not … alliance",
@@ -230,4 +255,9 @@ def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True, langua
         for i in range(len(pairs) - n + 1):
             gram = pairs[i : i + n]
             surface.setdefault(" ".join(f for f, _ in gram), " ".join(w for _, w in gram))
+    if prefix:
+        for token in raw:
+            feature = prefix_of(token.lower(), prefix)
+            if feature is not None:
+                surface.setdefault(feature, token)
     return surface

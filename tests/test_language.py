@@ -109,3 +109,12 @@ def test_score_keeps_every_row_and_says_why_a_row_is_not_scored(bundled):
     assert "no words" in columns["error"][3]
     assert columns["error"][4] == "empty text" and columns["error"][6] == "missing text"
     assert np.isnan(columns["p_hype"][2]) and not np.isnan(columns["p_hype"][0])
+
+
+def test_latin_look_alikes_typed_inside_cyrillic_words_read_as_cyrillic(bundled):
+    wrong = "Cрбија и Maђарска кују моћни војни савез"  # a Latin C, M and a among the Cyrillic
+    right = "Србија и Мађарска кују моћни војни савез"
+    assert transliterate(wrong) == transliterate(right) == "Srbija i Mađarska kuju moćni vojni savez"
+    assert detect(wrong).language == "sr"
+    np.testing.assert_allclose(bundled.predict_proba([wrong]), bundled.predict_proba([right]), atol=1e-12)
+    assert transliterate("NATO и EU") == "NATO i EU"  # whole Latin words stay Latin

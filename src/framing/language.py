@@ -68,16 +68,31 @@ _FLAG_EN, _FLAG_SR, _FLAG_SR_LETTER, _FLAG_CYRILLIC, _FLAG_FOREIGN_CYRILLIC, _FL
 )
 
 
+#: Latin letters that look like Cyrillic ones, as typed by mistake inside Cyrillic words, and the Cyrillic they stand for.
+_LOOKALIKES = str.maketrans(dict(zip("AaBCcEeHJjKMOoPpTXxy", "АаВСсЕеНЈјКМОоРрТХху")))
+_MIXED_WORD = re.compile(r"\w*(?:[\u0400-\u04ff]\w*[A-Za-z]|[A-Za-z]\w*[\u0400-\u04ff])\w*")
+
+
+def _mostly_cyrillic(word: str) -> bool:
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in word)
+    return cyrillic >= sum(c.isascii() and c.isalpha() for c in word)
+
+
 def transliterate(text: str) -> str:
     """Serbian Cyrillic to Latin script; other characters are left as they are.
 
-    Љ, Њ and Џ become "Lj", "Nj" and "Dž", or "LJ", "NJ" and "DŽ" inside a word in capitals.
+    Љ, Њ and Џ become "Lj", "Nj" and "Dž", or "LJ", "NJ" and "DŽ" inside a word in capitals. Latin letters that
+    look like Cyrillic ones, typed by mistake inside a mostly Cyrillic word, are read as the Cyrillic letters.
 
     >>> transliterate("Војска Србије и Љубљана, ЊЕГОШ")
     'Vojska Srbije i Ljubljana, NJEGOŠ'
+    >>> transliterate("Cрбија и Maђарска")  # a Latin C and M
+    'Srbija i Mađarska'
     """
     if not _HAS_CYRILLIC.search(text):
         return text
+    if _MIXED_WORD.search(text):  # Latin look-alikes typed inside Cyrillic words ("Cрбија" with a Latin C)
+        text = _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES) if _mostly_cyrillic(m.group()) else m.group(), text)
     out = []
     for i, char in enumerate(text):
         if char in _DIGRAPH_CAPITALS:
@@ -151,8 +166,9 @@ def _identifier():
 
 
 def _langid(text: str) -> tuple[str, float]:
-    """py3langid's best guess, with the Serbo-Croatian family summed into ``sr``."""
-    ranked = _identifier().rank(text)
+    """py3langid's best guess (on the lower-cased text: headlines in capitals mislead it), with the Serbo-Croatian
+    family summed into ``sr``."""
+    ranked = _identifier().rank(text.lower())
     family: dict[str, float] = {}
     for code, p in ranked:
         key = "sr" if code in _SERBIAN_FAMILY else code

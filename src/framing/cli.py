@@ -294,17 +294,14 @@ def _predict(args) -> int:
 
     model = service.load_model(args.model, args.models)
     frame = service.predict(args.texts, model, explain=args.explain)
-    from .scoring import SCORED_LANGUAGES, language_error
-
     for text, row in zip(args.texts, frame.to_dict("records")):
         probabilities = {l: round(float(row[f"p_{l}"]), 4) for l in model.labels}
-        if row["language"] not in SCORED_LANGUAGES:
-            problem = language_error(row["language"])
+        if row["status"] != "ok":
             if args.json:
-                print(json.dumps({"text": text, "status": "error", "error": problem, "language": row["language"],
+                print(json.dumps({"text": text, "status": "error", "error": row["error"], "language": row["language"],
                                   "model_id": model.model_id}, ensure_ascii=False))
             else:
-                print(f"{'-':<10} {problem}")
+                print(f"{'-':<10} {row['error']}")
             continue
         if args.json:
             record = {"text": text, "label": row["label"], **{f"p_{l}": p for l, p in probabilities.items()},

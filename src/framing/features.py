@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from .language import decide, token_flags
+from .language import decide, flag_counts, token_flags
 from .text import NEG_SUFFIX, PREFIX_MARK, _TOKENIZER, _is_punct, analyze, is_negation, prefix_of, stem
 
 __all__ = ["FramingVectorizer"]
@@ -82,6 +82,22 @@ class _KeyTable:
             unresolved = ~hit & (seen != -1)
             pending, slots = pending[unresolved], (slots[unresolved] + 1) & self.mask
         return found
+
+
+def _resolved(tokens: list[str], cache: dict, resolve, missing: int = -1) -> np.ndarray:
+    """The integer of each token: from ``cache``, else ``resolve(token)``, called once per distinct token of the batch.
+
+    ``missing`` must be a value no token resolves to. ``resolve`` decides itself whether to remember its answer.
+    """
+    values = np.fromiter(map(cache.get, tokens, repeat(missing)), dtype=np.int64, count=len(tokens))
+    new: dict[str, int] = {}  # tokens this batch resolves, each once
+    for i in np.flatnonzero(values == missing).tolist():
+        token = tokens[i]
+        value = new.get(token)
+        if value is None:
+            value = new[token] = resolve(token)
+        values[i] = value
+    return values
 
 
 class FramingVectorizer(TransformerMixin, BaseEstimator):
@@ -324,9 +340,8 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
     def profile(self, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Language, script and stemming language of each passage, as :meth:`transform` reads them."""
         docs = list(X)
-        tokens = self._tokens(docs)
-        token_doc, _ = self._separators(tokens)
-        return self._languages(docs, tokens, token_doc)
+        token_doc, flags = self._separators(self._tokens(docs))
+        return decide(flag_counts(flags, token_doc, len(docs)), docs)
 
     @staticmethod
     def _tokens(docs: list[str]) -> list[str]:
@@ -336,27 +351,18 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         return _TOKENIZER.tokenize(joined.lower())
 
     def _separators(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Each token's passage, and each token's language flags (:func:`framing.language.token_flags`)."""
+        """Each token's passage, and each token's language flags (:func:`framing.language.token_flags`; -1 marks
+        the separators between passages)."""
         flags_cache = self.__dict__.setdefault("_flags", {_SEPARATOR: -1})
-        flags = np.fromiter(map(flags_cache.get, tokens, repeat(-2)), dtype=np.int64, count=len(tokens))
-        for i in np.flatnonzero(flags == -2).tolist():
-            token = tokens[i]
+
+        def remembered(token: str) -> int:
             value = token_flags(token)
             if len(flags_cache) < _CACHE_LIMIT:
                 flags_cache[token] = value
-            flags[i] = value
-        token_doc = np.cumsum(flags == -1, dtype=np.int64)
-        return token_doc, flags
+            return value
 
-    def _languages(self, docs, tokens, token_doc, flags=None):
-        if flags is None:
-            _, flags = self._separators(tokens)
-        n_docs = len(docs)
-        flags = np.where(flags < 0, 0, flags)
-        counts = np.stack(
-            [np.bincount(token_doc, weights=(flags >> k) & 1, minlength=n_docs)[:n_docs] for k in range(7)], axis=1
-        ).astype(np.int64)
-        return decide(counts, docs)
+        flags = _resolved(tokens, flags_cache, remembered, missing=-2)
+        return np.cumsum(flags == -1, dtype=np.int64), flags
 
     def _encode(self, docs: list[str], cache: dict, resolve, prefix_cache: dict | None = None, prefix_resolve=None,
                 profile_out: list | None = None):
@@ -371,7 +377,7 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         n_docs = len(docs)
         tokens = self._tokens(docs)
         token_doc, flags = self._separators(tokens)
-        language, script, reads_as = self._languages(docs, tokens, token_doc, flags)
+        language, script, reads_as = decide(flag_counts(flags, token_doc, n_docs), docs)
         if profile_out is not None:
             profile_out.append((language, script))
         serbian_doc = np.r_[reads_as == "sr", False]  # the trailing slot: past the last separator
@@ -381,17 +387,8 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
             positions = np.flatnonzero(where)
             if not len(positions):
                 continue
-            table = cache[language]
             subset = [tokens[i] for i in positions.tolist()]
-            found = np.fromiter(map(table.get, subset, repeat(-1)), dtype=np.int64, count=len(subset))
-            new: dict[str, int] = {}  # tokens this batch resolves, each once
-            for j in np.flatnonzero(found < 0).tolist():
-                token = subset[j]
-                value = new.get(token)
-                if value is None:
-                    value = new[token] = resolve(token, language)
-                found[j] = value
-            codes[positions] = found
+            codes[positions] = _resolved(subset, cache[language], partial(resolve, language=language))
         n_tokens = len(tokens)
         # separators count as punctuation: they end a negation scope and split bigrams
         punct = (codes & _PUNCT_BIT).astype(bool)
@@ -411,15 +408,7 @@ class FramingVectorizer(TransformerMixin, BaseEstimator):
         words = ~punct
         prefix_codes = None
         if self.prefix and prefix_resolve is not None:
-            prefix_codes = np.fromiter(map(prefix_cache.get, tokens, repeat(-2)), dtype=np.int64, count=n_tokens)
-            new_prefixes: dict[str, int] = {}
-            for i in np.flatnonzero(prefix_codes == -2).tolist():
-                token = tokens[i]
-                value = new_prefixes.get(token)
-                if value is None:
-                    value = new_prefixes[token] = prefix_resolve(token)
-                prefix_codes[i] = value
-            prefix_codes = prefix_codes[words]
+            prefix_codes = _resolved(tokens, prefix_cache, prefix_resolve, missing=-2)[words]
         return code[words], token_doc[words], n_docs, prefix_codes
 
     def _slow_counts(self, docs) -> sp.csr_matrix:

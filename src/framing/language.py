@@ -24,13 +24,18 @@ __all__ = [
     "transliterate",
     "fold",
     "token_flags",
+    "flag_counts",
     "decide",
+    "SCORED",
+    "unsupported_reason",
     "detect",
     "profile",
 ]
 
 #: Languages the model reads, by the code written into scored rows.
 SUPPORTED = ("en", "sr")
+#: Languages whose passages are scored: the model's own, and passages that mix them.
+SCORED = (*SUPPORTED, "mixed")
 #: py3langid codes read as Serbian: the Serbo-Croatian family shares its vocabulary and stems.
 _SERBIAN_FAMILY = frozenset({"sr", "hr", "bs", "sh"})
 
@@ -155,7 +160,16 @@ class Profile:
 
     @property
     def supported(self) -> bool:
-        return self.language in SUPPORTED or self.language == "mixed"
+        return self.language in SCORED
+
+
+def unsupported_reason(language: str) -> str:
+    """Why a passage of ``language`` (not one of :data:`SCORED`) is not scored, in words for the user."""
+    if language == "none":
+        return "no words to score (only digits, punctuation or symbols)"
+    if language.startswith("other:"):
+        return f"language not supported: the text reads as '{language.split(':', 1)[1]}' (the model reads English and Serbian)"
+    return f"language not supported: {language}"
 
 
 @lru_cache(maxsize=1)
@@ -179,6 +193,15 @@ def _langid(text: str) -> tuple[str, float]:
 
 #: Another language is declared only when py3langid is this sure and the passage has at least this many words.
 OTHER_CONFIDENCE, OTHER_MIN_WORDS = 0.9, 4
+
+
+def flag_counts(flags: np.ndarray, token_doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Per passage, how many tokens carry each flag of :func:`token_flags` (shape ``(n_docs, 7)``), from each
+    token's flags and passage; negative flags (separators) count as none."""
+    flags = np.where(flags < 0, 0, flags)
+    return np.stack(
+        [np.bincount(token_doc, weights=(flags >> k) & 1, minlength=n_docs)[:n_docs] for k in range(7)], axis=1
+    ).astype(np.int64)
 
 
 def decide(counts: np.ndarray, texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -235,16 +258,12 @@ _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 
 def profile(texts) -> list[Profile]:
-    """The :class:`Profile` of each text (one tokenization per text; see :func:`decide`)."""
+    """The :class:`Profile` of each text (see :func:`flag_counts` and :func:`decide`)."""
     texts = list(texts)
-    counts = np.zeros((len(texts), 7), dtype=np.int64)
-    bits = np.array([1 << k for k in range(7)])
-    for i, text in enumerate(texts):
-        for token in _WORD.findall(text.lower()):
-            flags = token_flags(token)
-            if flags:
-                counts[i] += (flags & bits) > 0
-    language, script, reads_as = decide(counts, texts)
+    tokens = [_WORD.findall(text.lower()) for text in texts]
+    flags = np.fromiter((token_flags(t) for words in tokens for t in words), dtype=np.int64)
+    token_doc = np.repeat(np.arange(len(texts)), [len(words) for words in tokens])
+    language, script, reads_as = decide(flag_counts(flags, token_doc, len(texts)), texts)
     return [Profile(l, s, r) for l, s, r in zip(language.tolist(), script.tolist(), reads_as.tolist())]
 
 

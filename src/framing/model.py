@@ -120,12 +120,13 @@ class FramingModel:
         """Probabilities (as :meth:`predict_proba`), language and script of each text, from one reading of the texts."""
         texts = list(texts)
         features = self.pipeline.named_steps["features"]
-        if not isinstance(features, FramingVectorizer):
-            language, script = self.profile(texts)
-            return self.predict_proba(texts), language, script
-        found: list = []
-        matrix = features.transform(texts, profile_out=found)
-        language, script = found[0] if found else (np.array([], dtype=object), np.array([], dtype=object))
+        if not isinstance(features, FramingVectorizer):  # a pipeline of one's own: read the languages apart
+            found = profile(texts)
+            return (self.predict_proba(texts), np.array([p.language for p in found], dtype=object),
+                    np.array([p.script for p in found], dtype=object))
+        read: list = []
+        matrix = features.transform(texts, profile_out=read)
+        language, script = read[0]
         return self._ordered(self.pipeline.named_steps["classifier"].predict_proba(matrix)), language, script
 
     def _ordered(self, raw: np.ndarray) -> np.ndarray:
@@ -135,18 +136,12 @@ class FramingModel:
                 out[:, j] = raw[:, k]
         return out
 
-    def profile(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Language and script of each text, as the model reads it (see :mod:`framing.language`)."""
-        features = self.pipeline.named_steps["features"]
-        if hasattr(features, "profile"):
-            language, script, _ = features.profile(list(texts))
-            return language, script
-        found = profile(list(texts))
-        return np.array([p.language for p in found], dtype=object), np.array([p.script for p in found], dtype=object)
-
     def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
         """Label, ``p_<label>`` columns and the index for each text."""
-        proba = self.predict_proba(texts)
+        return self.frame_of(self.predict_proba(texts))
+
+    def frame_of(self, proba: np.ndarray) -> pd.DataFrame:
+        """Label, ``p_<label>`` columns and the index from probabilities in codebook order."""
         frame = pd.DataFrame(proba, columns=probability_columns(self.labels))
         frame.insert(0, "label", np.asarray(self.labels, dtype=object)[proba.argmax(axis=1)])
         pos, neg = self.labels.index(self.index_positive), self.labels.index(self.index_negative)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .language import SCORED, unsupported_reason
 from .model import FramingModel
 from .tables import decoded_lines, iter_jsonl, open_binary
 
@@ -105,18 +106,6 @@ def _row_error(value, max_chars: int) -> str | None:
     return None
 
 
-#: Languages whose passages are scored: the model's own, and passages that mix them.
-SCORED_LANGUAGES = ("en", "sr", "mixed")
-
-
-def language_error(language: str) -> str:
-    if language == "none":
-        return "no words to score (only digits, punctuation or symbols)"
-    if language.startswith("other:"):
-        return f"language not supported: the text reads as '{language.split(':', 1)[1]}' (the model reads English and Serbian)"
-    return f"language not supported: {language}"
-
-
 def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_chars: int = DEFAULT_MAX_CHARS) -> dict:
     """Score raw values; those that are not usable text get an error instead of a score.
 
@@ -142,8 +131,8 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
         checked = np.flatnonzero(good)
         scores, language[checked], script[checked] = model.predict_proba_profiled([texts[i] for i in checked.tolist()])
         proba[checked] = scores
-        for i in checked[~np.isin(language[checked], SCORED_LANGUAGES)].tolist():
-            errors[i] = language_error(language[i])  # another language: a reason, not a score
+        for i in checked[~np.isin(language[checked], SCORED)].tolist():
+            errors[i] = unsupported_reason(language[i])  # another language: a reason, not a score
             good[i] = False
             proba[i] = np.nan
     labels = np.full(n, None, dtype=object)

@@ -48,7 +48,6 @@ ABBREVIATIONS = frozenset(
 SPLITTER_PATH = PROJECT_ROOT / "corpus" / "punkt.json"
 _FORMAT = "framing-punkt"
 
-_HAS_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 # -- paragraphs ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import artifacts
@@ -170,13 +171,12 @@ def _writer_metrics(lowo: dict | None) -> dict:
     """Headline figures of the leave-one-writer-out evaluation, when the corpus records writers."""
     if not lowo:
         return {}
-    languages = {name.split("=", 1)[1]: scope["model"]["macro_f1"] for name, scope in lowo["scopes"].items()
+    languages = {name.removeprefix("language="): scope["model"] for name, scope in lowo["scopes"].items()
                  if name.startswith("language=")}
     return {
         "unseen_writer_macro_f1": lowo["model"]["macro_f1"],
-        "unseen_writer_macro_f1_by_language": languages,
-        "unseen_writer_ece_by_language": {name.split("=", 1)[1]: scope["model"]["ece"] for name, scope in lowo["scopes"].items()
-                                          if name.startswith("language=")},
+        "unseen_writer_macro_f1_by_language": {l: m["macro_f1"] for l, m in languages.items()},
+        "unseen_writer_ece_by_language": {l: m["ece"] for l, m in languages.items()},
         "contrast_pair_consistency": lowo["contrast_pairs"].get("consistency"),
     }
 
@@ -231,11 +231,18 @@ def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathL
 def predict(texts: Sequence[str], model: FramingModel, explain: int = 0) -> pd.DataFrame:
     """Score texts; with ``explain`` > 0 add a ``terms`` column of (term, push) pairs.
 
-    ``language`` and ``script`` say how each text was read (:mod:`framing.language`); a text in another language is
-    still scored here (``framing score`` sets such rows aside with an error), so callers can warn about it.
+    ``language`` and ``script`` say how each text was read (:mod:`framing.language`), from the same reading as the
+    scores. A text in another language, or with no words, is still scored here, but its ``status`` is ``error``
+    and ``error`` says why (``framing score`` leaves such rows unscored).
     """
-    frame = model.predict_frame(texts)
-    frame["language"], frame["script"] = model.profile(texts)
+    from .language import SCORED, unsupported_reason
+
+    proba, language, script = model.predict_proba_profiled(texts)
+    frame = model.frame_of(proba)
+    frame["language"], frame["script"] = language, script
+    supported = np.isin(language, SCORED)
+    frame["status"] = np.where(supported, "ok", "error").astype(object)
+    frame["error"] = np.array(["" if ok else unsupported_reason(l) for l, ok in zip(language, supported)], dtype=object)
     if explain:
         frame["terms"] = model.explain(texts, explain, frame["label"].tolist())
     return frame

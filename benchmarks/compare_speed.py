@@ -2,9 +2,10 @@
 
 Builds a synthetic collection (passages recombined from sentences of the bundled
 corpus, each keeping its source type and story), scores it with `framing score`,
-then times `framing.report.compare_scored` (shares with 1,000 bootstrap resamples,
-chi-square, pairwise tests, distinctive terms with keywords in context, claim
-alignment) and prints the time per step.
+then times `framing.report.compare_scored` (shares with cluster-robust intervals,
+the omnibus and pairwise permutation tests over articles, distinctive terms with
+their article-permutation test and keywords in context, claim alignment) and
+prints the time per step.
 
     python benchmarks/compare_speed.py [--n 200000]
 """
@@ -59,10 +60,11 @@ def main() -> None:
         print(f"{len(scored):,} scored passages, {scored['story'].nunique()} stories\n")
         labels, index = report.scored_labels(scored)
         steps = {
-            "frame shares, 1,000 cluster-bootstrap resamples": lambda: compare.frame_shares(scored, labels, cluster="article", index=index),
-            "chi-square and Cramér's V": lambda: compare.label_association(scored, labels),
-            "pairwise Fisher tests, Holm": lambda: compare.pairwise_shares(scored, "hype"),
-            "distinctive terms": lambda: compare.distinctive_terms(scored["text"].tolist(), scored["source_type"].tolist()),
+            "frame shares, cluster-robust t intervals": lambda: compare.frame_shares(scored, labels, cluster="article", index=index),
+            "omnibus and pairwise tests, 999 article permutations": lambda: compare.group_tests(
+                scored, labels, "hype", cluster="article"),
+            "distinctive terms, 199 article permutations": lambda: compare.distinctive_terms(
+                scored["text"].tolist(), scored["source_type"].tolist(), clusters=scored["article"].to_numpy()),
             "claim alignment": lambda: compare.align_claims(scored, index=index),
         }
         for name, step in steps.items():

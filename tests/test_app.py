@@ -11,6 +11,7 @@ import pytest
 from framing import service
 from framing.cli import main
 from framing.config import PROJECT_ROOT
+from framing.report import markdown_text
 
 from .conftest import SMALL_STORIES, bundled_records, write_jsonl
 
@@ -72,8 +73,12 @@ def test_compare_page_shows_what_framing_compare_computes(app, seed_table):
     expected = {f"{r['index_mean']:+.2f}" for r in report["shares"]}
     assert set(indexes) == expected
     assert [s.value for s in app.subheader][:4] == ["tabloid", "official", "expert", "media"]
-    plain = next(m.value for m in app.markdown if m.value.startswith("- Framed as hype"))
-    assert report["summary"][0] in plain
+    plain = next(m.value for m in app.markdown if m.value.startswith("- Calibrated share of the hype frame"))
+    assert markdown_text(report["summary"][1]) in plain
+    assert any("passages are treated as independent" in w.value for w in app.warning)  # the bundled corpus has no articles
+    app.selectbox(key="cluster").set_value("story").run()
+    assert not app.exception and not any("treated as independent" in w.value for w in app.warning)
+    assert any(m.value.startswith("- Unit of analysis: passages within story values") for m in app.markdown)
 
 
 def test_every_share_opens_the_passages_behind_it(app):
@@ -116,15 +121,17 @@ def test_filters_narrow_every_figure(app):
     assert "No passage matches" in app.info[0].value
 
 
-def test_claims_page_pairs_the_tabloid_story_with_the_ministry(app):
+def test_claims_page_pairs_retellings_above_the_calibrated_similarity(app):
+    from framing.compare import CLAIM_THRESHOLD, VERDICTS
+
     app.multiselect(key="stories").set_value([SEED]).run()
-    app.multiselect(key="outlets").set_value(["European Western Balkans"]).run()  # the seed article
     app.switch_page(PAGES + "claims_page.py").run()
     assert not app.exception
     verdicts = {m.label: int(m.value.replace(",", "")) for m in app.metric}
-    assert verdicts["exaggerates"] >= 1
+    assert list(verdicts) == list(VERDICTS) and sum(verdicts.values()) > 0
     text = " ".join(m.value for m in app.markdown)
-    assert "mighty military alliance" in text and "exaggerates" in text
+    similarities = [float(s) for s in re.findall(r"similarity (\d\.\d\d)", text)]
+    assert similarities and min(similarities) >= round(CLAIM_THRESHOLD, 2)
 
 
 def test_explore_page_shades_words_and_escapes_markup(tmp_path):

@@ -128,3 +128,29 @@ def test_model_page_renders_in_chromium(server, browser, tmp_path):
     assert "macro-F1" in browser.find_element(By.TAG_NAME, "body").text
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     shot(browser, tmp_path, "model.png")
+
+
+def test_a_hostile_report_runs_nothing_and_draws_its_charts_offline(browser, tmp_path):
+    """Markup in every field a report shows; the page opened from disk: no script runs, charts are there, no network."""
+    import numpy as np
+
+    from framing.report import compare_scored, render_html
+
+    from .simulate import clustered_passages
+
+    payload = "</script><script>document.title='x'</script><img src=x onerror=\"document.title='y'\">"
+    table = clustered_passages(np.random.default_rng(0), {"tabloid": [0.6, 0.2, 0.2], "expert": [0.2, 0.6, 0.2]}, articles=8)
+    for column in ("text", "story", "article"):
+        table[column] = table[column] + payload
+    table["outlet"] = table["speaker"] = payload
+    table["source_type"] = table["source_type"] + payload
+    page = tmp_path / "report.html"
+    page.write_text(render_html(compare_scored(table, permutations=19)), encoding="utf-8")
+    browser.get(page.as_uri())
+    wait_for(browser, lambda: browser.execute_script("return document.readyState") == "complete", 30)
+    assert browser.title.startswith("How each source_type frames the story")
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert browser.execute_script("return document.images.length") == 0
+    sizes = browser.execute_script("return [...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().width)")
+    assert len(sizes) == 2 and min(sizes) > 100  # both charts drawn, with nothing fetched
+    assert "document.title='x'" in browser.find_element("tag name", "body").text  # shown as text

@@ -508,7 +508,7 @@ def test_ingest_pipes_into_score_and_compare(tmp_path):
     assert set(frame["label"]) <= {"hype", "routine", "neutral"}
     assert frame.loc[frame["source_type"] == "tabloid", "label"].tolist() == ["hype"]
     report = tmp_path / "report.json"
-    compare = subprocess.run(run + ["compare", str(scored), "-o", str(report), "--min-n", "2", "--boot", "50"],
+    compare = subprocess.run(run + ["compare", str(scored), "-o", str(report), "--min-n", "2", "--permutations", "19"],
                              capture_output=True, text=True, check=False)
     assert compare.returncode == 0, compare.stderr
     assert re.search(r"expert", report.read_text(encoding="utf-8"))

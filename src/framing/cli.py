@@ -69,9 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="a scored file (from framing score)")
     p.add_argument("-o", "--output", required=True, help="report file: .html, .md or .json")
     p.add_argument("--group", default="source_type", help="column to compare by (default: source_type; also outlet, story, speaker, ...; or week, month, quarter, year from the date column)")
-    p.add_argument("--cluster", help="column of the unit passages share: the bootstrap resamples whole units (default: article_id, article or url when present)")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small")
+    p.add_argument("--cluster", help="column naming the article each passage comes from: intervals and tests take each value as one independent unit (default: article_id, article or url when present; without one, passages are treated as independent and the report says so)")
+    p.add_argument("--permutations", type=int, default=999, help="permutations for the tests and distinctive terms (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
+    p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small (default 10)")
+    p.add_argument("--min-clusters", type=int, default=5, help="groups from fewer articles (cluster values) are reported as too small (default 5)")
     p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
 
     p = sub.add_parser("ingest", help="cut raw articles into passages with speakers and source types")
@@ -257,8 +259,9 @@ def _score(args) -> int:
 def _compare(args) -> int:
     from . import service
 
-    result = service.compare_file(args.input, args.output, group=args.group, cluster=args.cluster, n_boot=args.boot,
-                                  min_n=args.min_n, input_format=args.input_format)
+    result = service.compare_file(args.input, args.output, group=args.group, cluster=args.cluster,
+                                  permutations=args.permutations, min_n=args.min_n, min_clusters=args.min_clusters,
+                                  seed=args.seed, input_format=args.input_format)
     for sentence in result["summary"]:
         print(sentence)
     print(f"report written to {args.output}", file=sys.stderr)

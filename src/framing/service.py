@@ -348,8 +348,10 @@ def compare_file(
     *,
     group: str = "source_type",
     cluster: str | None = None,
-    n_boot: int = 1000,
+    permutations: int = 999,
     min_n: int = 10,
+    min_clusters: int = 5,
+    seed: int = 0,
     input_format: str | None = None,
 ) -> dict:
     """Compare the groups of a scored file and write the report (``.html``, ``.md`` or ``.json``, by extension)."""
@@ -360,7 +362,8 @@ def compare_file(
     if fmt not in ("html", "md", "json"):
         raise InputError("the report is written as .html, .md or .json", path=target)
     scored = read_scored(source, input_format)
-    result = compare_scored(scored, group=group, cluster=cluster, n_boot=n_boot, min_n=min_n, source=source)
+    result = compare_scored(scored, group=group, cluster=cluster, permutations=permutations, min_n=min_n,
+                            min_clusters=min_clusters, seed=seed, source=source)
     tmp = Path(target).with_name(f".{Path(target).name}.partial")
     tmp.write_text(render(result, fmt), encoding="utf-8")
     os.replace(tmp, target)

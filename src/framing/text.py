@@ -178,10 +178,27 @@ def stems(text: str, language: str | None = None) -> list[str]:
     return [stem(t, language) for t in tokenize(text) if not _is_punct(t)]
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+_WORD_PART = re.compile(r"[^\W\d_]+")
+
+
+def word_parts(token: str) -> list[str]:
+    """The alphabetic parts of one token, a possessive ending dropped: "ghana's" → ["ghana"], "pro-government" → ["pro", "government"].
+
+    >>> word_parts("serbia’s"), word_parts("pro-government"), word_parts("2025")
+    (['serbia'], ['pro', 'government'], [])
+    """
+    return _WORD_PART.findall(_POSSESSIVE.sub("", token))
+
+
 def content_stems(text: str, stop: frozenset = frozenset(), language: str | None = None) -> list[str]:
-    """Stems of the alphabetic words of ``text`` that are not in ``stop`` (compared as written, lower case)."""
+    """Stems of the words of ``text`` (their alphabetic parts, possessives kept as the noun) not in ``stop``.
+
+    >>> content_stems("Ghana's army", frozenset({"army"}))
+    ['ghana']
+    """
     language = _reading(text, language)
-    return [stem(t, language) for t in tokenize(text) if t.isalpha() and t not in stop]
+    return [stem(part, language) for t in tokenize(text) for part in word_parts(t) if part not in stop]
 
 
 def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4, language: str | None = None,

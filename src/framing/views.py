@@ -138,7 +138,8 @@ def compare_view(
     mask: np.ndarray | None = None,
     *,
     group: str = "source_type",
-    n_boot: int = 1000,
+    cluster: str | None = None,
+    permutations: int = 999,
     min_n: int = 10,
     top_terms: int = 12,
     claims: bool = False,
@@ -150,7 +151,7 @@ def compare_view(
     if part.empty:
         raise InputError("no passage matches these filters", path=collection.name)
     return compare_scored(
-        part, group=group, n_boot=n_boot, min_n=min_n, top_terms=top_terms, source=collection.name,
+        part, group=group, cluster=cluster, permutations=permutations, min_n=min_n, top_terms=top_terms, source=collection.name,
         counts=(collection.counts[rows], collection.vocabulary), claims=claims, typical=typical,
     )
 

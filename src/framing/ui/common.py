@@ -31,7 +31,9 @@ UPLOAD_LIMIT_MB = 200
 MAX_GROUPS = 8
 #: Label colours, in label-set order (the codebook's).
 PALETTE = ["#d84315", "#1565c0", "#757575", "#2e7d32", "#6a1b9a", "#f9a825", "#00838f", "#ad1457"]
-FILTER_KEYS = ("stories", "outlets", "dates", "labels", "search", "group")
+FILTER_KEYS = ("stories", "outlets", "dates", "labels", "search", "group", "cluster")
+#: The choice of no independent unit above the passage.
+NO_CLUSTER = "none: passages"
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -64,8 +66,9 @@ def _uploaded(token: str, name: str, _scored: pd.DataFrame) -> Collection:
 
 
 @st.cache_data(show_spinner="Comparing…", max_entries=64)
-def _comparison(token: str, filters_key: str, group: str, min_n: int, _collection: Collection, _mask: np.ndarray) -> dict:
-    return compare_view(_collection, _mask, group=group, min_n=min_n)
+def _comparison(token: str, filters_key: str, group: str, cluster: str | None, min_n: int, _collection: Collection,
+                _mask: np.ndarray) -> dict:
+    return compare_view(_collection, _mask, group=group, cluster=cluster, min_n=min_n)
 
 
 @st.cache_data(show_spinner="Matching retellings to statements…", max_entries=16)
@@ -126,6 +129,7 @@ class View:
     filters: Filters
     mask: np.ndarray
     group: str
+    cluster: str | None = None
 
     @property
     def filters_key(self) -> str:
@@ -136,7 +140,7 @@ class View:
         return self.collection.table[self.mask]
 
     def comparison(self, min_n: int = 10) -> dict:
-        return _comparison(self.token, self.filters_key, self.group, min_n, self.collection, self.mask)
+        return _comparison(self.token, self.filters_key, self.group, self.cluster, min_n, self.collection, self.mask)
 
     def claims(self) -> pd.DataFrame:
         return _claims(self.token, self.filters_key, self.collection, self.mask)
@@ -166,6 +170,15 @@ def groups_of(coll: Collection) -> list[str]:
     if coll.dates is not None and coll.dates.notna().any():
         found += ["month", "quarter", "year"]
     return ["source_type"] + [c for c in found if c != "source_type"]
+
+
+def units_of(coll: Collection) -> list[str]:
+    """Columns that can be the independent unit of the tests: article columns first, then outlet and story."""
+    from framing.report import CLUSTER_COLUMNS
+
+    found = [c for c in (*CLUSTER_COLUMNS, "outlet", "story") if c in coll.table.columns]
+    articles = [c for c in found if c in CLUSTER_COLUMNS]
+    return articles + [NO_CLUSTER] + [c for c in found if c not in CLUSTER_COLUMNS]
 
 
 def sidebar() -> View | None:
@@ -202,9 +215,15 @@ def sidebar() -> View | None:
         search = st.text_input("Passages containing", key="search")
         options = groups_of(coll)
         group = st.selectbox("Compare by", options, key="group", format_func=lambda g: g.replace("_", " "))
+        cluster = st.selectbox(
+            "Independent unit", units_of(coll), key="cluster", format_func=lambda c: c.replace("_", " "),
+            help="Passages of one article lean the same way, so intervals and tests count whole articles as the "
+                 "independent units. Pick the column that names each passage's article; with none, passages are "
+                 "treated as independent (intervals too narrow if they are not). Outlet or story are coarser, "
+                 "more cautious units.")
     filters = Filters(tuple(stories), tuple(outlets), dates, tuple(labels), search)
     mask = filter_mask(coll, filters)
-    return View(name, available[name], coll, filters, mask, group)
+    return View(name, available[name], coll, filters, mask, group, "" if cluster == NO_CLUSTER else cluster)
 
 
 def label_colours(labels) -> dict[str, str]:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from framing.errors import FramingError
+from framing.report import TERMS_METHOD, markdown_text, tests_in_words
 from framing.ui import common
 from framing.views import passages
 
@@ -22,6 +23,11 @@ def _focus(**focus) -> None:
 
 def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
+
+
+def _bracket(low, high, fmt) -> str:
+    """``[low–high]``, or a note that the group is too small for an interval."""
+    return "(no interval: too few)" if pd.isna(low) or pd.isna(high) else f"[{fmt(low)}–{fmt(high)}]"
 
 
 def _share_chart(rows: pd.DataFrame, labels: list[str], key: str):
@@ -65,16 +71,20 @@ def render() -> None:
     except FramingError as exc:
         st.error(str(exc))
         return
-    boot = {r["interval"] for r in result["shares"]}
+    unit = f"{result['cluster'].replace('_', ' ')}s" if result["cluster"] else "passages"
     st.caption(
-        f"{view.name} · {result['n_passages']:,} passages · frame shares are the mean calibrated probabilities, with 95% "
-        + ("cluster-bootstrap intervals" if boot == {"bootstrap"} else "intervals (bootstrap, or its normal limit for large groups)")
-        + (f" resampling whole {result['cluster']}s" if result["cluster"] else "")
+        f"{view.name} · {result['n_passages']:,} passages · shares are calibrated shares (the mean probability the model "
+        f"gives each label), with 95% t intervals over {unit}"
         + f" · {index.replace('_', ' ')}: from −1 to +1, how much more likely {positive} is than its opposite frame"
     )
+    if not result["cluster"]:
+        st.warning(result["cluster_note"].replace("(--cluster)", "(Independent unit, in the sidebar)"), icon="⚠️")
+    elif result["n_without_cluster"]:
+        st.warning(f"{result['n_without_cluster']:,} passages have no {result['cluster']} and are left out of the comparison.")
     with st.container(border=True):
         st.markdown("**In plain words**")
-        st.markdown("\n".join(f"- {s}" for s in result["summary"]) or "- Nothing to report.")
+        st.markdown("\n".join(f"- {markdown_text(s)}" for s in result["summary"][0 if result["cluster"] else 1:])
+                    or "- Nothing to report.")
 
     shares = pd.DataFrame(result["shares"])
     terms = pd.DataFrame(result["terms"])
@@ -90,25 +100,26 @@ def render() -> None:
         with column:
             st.subheader(value)
             st.caption(f"{int(first['n']):,} passages" + (f" · {int(first['clusters']):,} {result['cluster']}s" if result["cluster"] else "")
-                       + (" · too few to report on" if first["too_small"] else ""))
+                       + (" · too few to report on: no intervals" if first["too_small"] else ""))
             _chart_pick(_share_chart(rows, labels, key=f"chart_{value}"), f"chart_{value}", value)
             for label in labels:
                 row = rows[rows["label"] == label].iloc[0]
-                st.button(f"{label} {_pct(row['share'])} [{_pct(row['low'])}–{_pct(row['high'])}]", key=f"share_{value}_{label}",
+                st.button(f"{label} {_pct(row['share'])} {_bracket(row['low'], row['high'], _pct)}", key=f"share_{value}_{label}",
                           on_click=_focus, kwargs={"value": value, "label": label}, width="stretch",
                           help=f"{row['hard_share']:.0%} of these passages have the label {label}; click to see them")
-            st.metric(f"mean {index.replace('_', ' ')}", f"{first['index_mean']:+.2f}",
-                      help=f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}")
-            st.button(f"95% interval {first['index_low']:+.2f} to {first['index_high']:+.2f}", key=f"index_{value}", type="tertiary",
+            index_interval = _bracket(first["index_low"], first["index_high"], lambda v: f"{v:+.2f}")
+            st.metric(f"mean {index.replace('_', ' ')}", f"{first['index_mean']:+.2f}", help=f"95% interval {index_interval}")
+            st.button(f"95% interval {index_interval}", key=f"index_{value}", type="tertiary",
                       on_click=_focus, kwargs={"value": value, "by": "index"}, help="Click to see these passages, highest index first")
             mine = terms[terms["group"] == value] if len(terms) else terms
-            mine = mine[mine["significant"]] if len(mine) else mine
+            significant = mine[mine["significant"]] if len(mine) else mine
             st.markdown("**Distinctive words**")
             if len(mine):
-                st.pills("Distinctive words", mine["term"].tolist()[:6], key=f"terms_{value}", label_visibility="collapsed",
+                shown = significant if len(significant) else mine
+                st.pills("Distinctive words", shown["term"].tolist()[:6], key=f"terms_{value}", label_visibility="collapsed",
                          on_change=lambda v=value: _focus(value=v, term=st.session_state.get(f"terms_{v}")))
-            else:
-                st.caption("none significant")
+                if not len(significant):
+                    st.caption(f"highest z-scores; none passes the permutation test over {unit}")
             st.markdown("**Typical passages**")
             for label in labels:
                 typical = result["passages"].get(value, {}).get(label, [])
@@ -118,21 +129,14 @@ def render() -> None:
                                 unsafe_allow_html=True)
 
     with st.expander("Tests: do the groups differ?", expanded=False):
-        association = result["association"]
-        if association.get("testable"):
-            st.markdown(f"Chi-square test of frames × {group}: χ² = {association['chi2']:.1f}, df = {association['dof']}, "
-                        f"p = {association['p_value']:.3g}, Cramér's V = {association['cramers_v']:.2f} (n = {association['n']:,}).")
-        else:
-            st.markdown("Too few passages for a chi-square test.")
+        st.markdown("\n".join(f"- {markdown_text(line)}" for line in tests_in_words(result)))
         if result["pairwise"]:
             pairs = pd.DataFrame(result["pairwise"])
-            st.markdown(f"Pairwise: is the share of **{positive}** different? Fisher's exact tests, Holm-corrected.")
             st.dataframe(pairs, hide_index=True, key="pairwise_table",
-                         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("share_a", "share_b", "difference")}
-                         | {c: st.column_config.NumberColumn(format="%.2g") for c in ("p_value", "p_holm")})
+                         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("share_a", "share_b", "difference", "t")}
+                         | {c: st.column_config.NumberColumn(format="%.3f") for c in ("p_value", "p_adjusted")})
         if len(terms):
-            st.markdown("Distinctive words: log-odds ratio with an informative Dirichlet prior, one group against the rest, "
-                        "Benjamini–Hochberg adjusted.")
+            st.markdown(markdown_text(TERMS_METHOD))
             st.dataframe(terms.drop(columns=["context"], errors="ignore"), hide_index=True, key="terms_table")
     _behind(view, result)
 

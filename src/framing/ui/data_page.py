@@ -9,8 +9,8 @@ import streamlit as st
 
 from framing import service
 from framing.errors import FramingError
+from framing.report import markdown_text, scored_labels
 from framing.report import render as render_report
-from framing.report import scored_labels
 from framing.ui import common
 from framing.views import assign_roles, compare_view
 
@@ -101,7 +101,7 @@ def _results(name: str, scored: pd.DataFrame) -> None:
     except FramingError as exc:
         st.error(str(exc))
         return
-    st.markdown("**In plain words**\n\n" + "\n".join(f"- {s}" for s in result["summary"]))
+    st.markdown("**In plain words**\n\n" + "\n".join(f"- {markdown_text(s)}" for s in result["summary"]))
     shares = pd.DataFrame(result["shares"])
     table = shares.pivot(index=result["group"], columns="label", values="share")[result["labels"]]
     st.dataframe(table.style.format("{:.0%}"), key="upload_shares")

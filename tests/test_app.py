@@ -248,3 +248,12 @@ def test_label_and_retrain_page(tmp_path, monkeypatch, small_corpus, models_copy
     assert not app.exception
     assert artifacts.active_model_id(models_copy) == artifacts.history(models_copy)[-1]["model_id"]
     assert artifacts.history(models_copy)[-1]["reason"] == "promoted"
+
+
+def test_compare_page_corrects_label_shares_on_request(app):
+    app.checkbox(key="corrected").check().run()
+    assert not app.exception
+    corrected = table(app, "observed", "corrected", "low", "high")
+    assert set(corrected["source_type"]) == {"tabloid", "official", "expert", "media"}
+    assert ((corrected["low"] <= corrected["corrected"]) & (corrected["corrected"] <= corrected["high"])).all()
+    assert any("unseen writers" in c.value for c in app.caption)

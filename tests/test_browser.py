@@ -111,7 +111,7 @@ def test_compare_page_renders_in_chromium(server, browser, tmp_path):
     body = browser.find_element(By.TAG_NAME, "body").text
     for source in ("tabloid", "official", "expert", "media"):
         assert source in body
-    assert "In plain words" in body and "Framed as hype" in body
+    assert "In plain words" in body and "Calibrated share of the hype frame" in body and "treated as independent" in body
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     path = shot(browser, tmp_path, "compare.png")
     image = Image.open(path).convert("RGB")

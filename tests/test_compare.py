@@ -228,3 +228,26 @@ def test_term_counts_count_words_row_by_row():
                       {"alliance": 1}]
     sliced = distinctive_terms(texts[:2], ["a", "b"], min_count=1, counts=(matrix[:2], vocabulary))
     assert sliced.equals(distinctive_terms(texts[:2], ["a", "b"], min_count=1))
+
+
+def test_corrected_shares_recover_the_true_shares_behind_a_confused_model():
+    from framing.compare import corrected_shares
+
+    rng = np.random.default_rng(11)
+    errors = np.array([[0.8, 0.1, 0.1], [0.1, 0.7, 0.2], [0.05, 0.15, 0.8]])  # P(predicted | true)
+    truth = {"tabloid": [0.6, 0.2, 0.2], "expert": [0.15, 0.6, 0.25]}
+    rows = []
+    for name, shares in truth.items():
+        true = rng.choice(3, size=6000, p=shares)
+        predicted = [int(rng.choice(3, p=errors[t])) for t in true]
+        rows += [{"source_type": name, "label": LABELS[p]} for p in predicted]
+    held_out = np.round(errors * 2000)
+    corrected = corrected_shares(pd.DataFrame(rows), LABELS, held_out).set_index(["source_type", "label"])
+    for name, shares in truth.items():
+        for label, share in zip(LABELS, shares):
+            row = corrected.loc[(name, label)]
+            assert row["low"] <= share <= row["high"]
+            assert abs(row["corrected"] - share) < abs(row["observed"] - share) + 0.005
+    assert corrected.groupby(level=0)["corrected"].sum().tolist() == pytest.approx([1, 1])
+    with pytest.raises(ValueError, match="not 3 × 3"):
+        corrected_shares(pd.DataFrame(rows), LABELS, np.eye(2))

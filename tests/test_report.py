@@ -51,6 +51,21 @@ def test_markdown_and_html_reports(seed_scored, tmp_path):
     assert "mighty military alliance" in page and "<h2>Distinctive terms</h2>" in page
 
 
+def test_shares_corrected_for_the_scoring_models_errors(seed_scored, trained, tmp_path, capsys):
+    models = str(trained[0])
+    report = tmp_path / "r.md"
+    assert main(["compare", str(seed_scored), "-o", str(report), "--min-n", "1", "--permutations", "9", "--corrected",
+                 "--models", models]) == 0
+    markdown = report.read_text()
+    assert "## Optional: label shares corrected for the model's errors" in markdown and "labelled → corrected" in markdown
+    import pandas as pd
+
+    scored = pd.read_json(seed_scored, lines=True, dtype=False).assign(model_id="../elsewhere")
+    scored.to_json(tmp_path / "other.jsonl", orient="records", lines=True)
+    assert main(["compare", str(tmp_path / "other.jsonl"), "-o", str(tmp_path / "o.md"), "--corrected", "--models", models]) == 2
+    assert "scored by model '../elsewhere', which is not in the models folder" in capsys.readouterr().err
+
+
 def test_a_table_that_was_not_scored_is_refused(tmp_path):
     write_jsonl(tmp_path / "raw.jsonl", [{"text": "x", "source_type": "media"}])
     assert main(["compare", str(tmp_path / "raw.jsonl"), "-o", str(tmp_path / "r.md")]) == 2

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--permutations", type=int, default=999, help="permutations for the tests and distinctive terms (default 999)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small (default 10)")
+    p.add_argument("--corrected", action="store_true", help="also report label shares corrected for the misclassification of the model that scored the file (from its held-out confusion matrix)")
+    p.add_argument("--models", help="folder of trained models (default: the bundled one)")
     p.add_argument("--min-clusters", type=int, default=5, help="groups from fewer articles (cluster values) are reported as too small (default 5)")
     p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
 
@@ -261,7 +263,8 @@ def _compare(args) -> int:
 
     result = service.compare_file(args.input, args.output, group=args.group, cluster=args.cluster,
                                   permutations=args.permutations, min_n=args.min_n, min_clusters=args.min_clusters,
-                                  seed=args.seed, input_format=args.input_format)
+                                  seed=args.seed, input_format=args.input_format, corrected=args.corrected,
+                                  models=args.models)
     for sentence in result["summary"]:
         print(sentence)
     print(f"report written to {args.output}", file=sys.stderr)

@@ -21,6 +21,7 @@ __all__ = [
     "frame_shares",
     "units_of",
     "group_tests",
+    "corrected_shares",
     "log_odds_dirichlet",
     "term_counts",
     "distinctive_terms",
@@ -222,6 +223,69 @@ def frame_shares(
             if index:
                 row.update(index_mean=means[g, -1], index_low=low[g, -1], index_high=high[g, -1])
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _onto_simplex(v: np.ndarray) -> np.ndarray:
+    """The closest point to each row of ``v`` with non-negative entries that sum to 1 (Euclidean projection)."""
+    v = np.atleast_2d(v)
+    u = -np.sort(-v, axis=1)
+    cumulative = np.cumsum(u, axis=1) - 1
+    steps = np.arange(1, v.shape[1] + 1)
+    rho = (u - cumulative / steps > 0).sum(axis=1)
+    theta = cumulative[np.arange(len(v)), rho - 1] / rho
+    return np.maximum(v - theta[:, None], 0)
+
+
+def corrected_shares(
+    scored: pd.DataFrame,
+    labels: Sequence[str],
+    confusion: np.ndarray,
+    *,
+    group: str = "source_type",
+    cluster: str | None = None,
+    draws: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Hard-label shares corrected for the model's misclassification, with intervals that carry both uncertainties.
+
+    ``confusion`` counts held-out passages by true label (rows) and predicted label
+    (columns), in ``labels`` order: its rows give M[i, j] = P(predicted j | true i). The
+    observed label shares q of a group are M'p for true shares p, so p solves M'p = q
+    ("adjusted classify and count"), projected onto the shares that are possible. The
+    interval comes from ``draws`` seeded draws of both ingredients: each row of M from its
+    Dirichlet posterior (the held-out counts + ½), and q from the normal approximation
+    with the cluster-robust covariance of the group's shares (units as in
+    :func:`frame_shares`). The correction assumes the model errs on these passages as it
+    erred on the held-out ones.
+
+    Returns one row per (group, label): ``observed``, ``corrected``, ``low``, ``high``.
+    """
+    labels = list(labels)
+    confusion = np.asarray(confusion, dtype=float)
+    k = len(labels)
+    if confusion.shape != (k, k):
+        raise ValueError(f"the confusion matrix is {confusion.shape}, not {k} × {k} for the labels {labels}")
+    scored = scored[scored["label"].notna()] if "label" in scored.columns else scored
+    hard = (scored["label"].to_numpy(dtype=object)[:, None] == np.asarray(labels, dtype=object)[None, :]).astype(float)
+    units = units_of(hard, scored[group].to_numpy(), scored[cluster].to_numpy() if cluster else None)
+    means, raw, _, clusters = _moments(units, units.group)
+    rates = confusion / confusion.sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    sampled = np.stack([rng.dirichlet(row + 0.5, size=draws) for row in confusion], axis=1)  # draws × true × predicted
+    alpha = (1 - confidence) / 2
+    rows = []
+    for g, name in enumerate(units.names):
+        q = means[g]
+        block = raw[g * k : (g + 1) * k, g * k : (g + 1) * k] * clusters[g] / max(clusters[g] - 1, 1)
+        estimate = _onto_simplex(np.linalg.lstsq(rates.T, q, rcond=None)[0])[0]
+        observed = rng.multivariate_normal(q, block, size=draws, method="svd")
+        solved = np.linalg.solve(sampled.transpose(0, 2, 1), observed[..., None])[..., 0]
+        low, high = np.quantile(_onto_simplex(solved), [alpha, 1 - alpha], axis=0)
+        for j, label in enumerate(labels):
+            rows.append({group: name, "label": label, "observed": q[j], "corrected": estimate[j],
+                         "low": min(low[j], estimate[j]), "high": max(high[j], estimate[j])})
     return pd.DataFrame(rows)
 
 

@@ -17,7 +17,15 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .compare import CLAIM_THRESHOLD, align_claims, distinctive_terms, frame_shares, group_tests, keyword_in_context
+from .compare import (
+    CLAIM_THRESHOLD,
+    align_claims,
+    corrected_shares,
+    distinctive_terms,
+    frame_shares,
+    group_tests,
+    keyword_in_context,
+)
 from .errors import InputError
 
 #: Groups made from the ``date`` column when the table has no column of that name.
@@ -87,6 +95,7 @@ def compare_scored(
     counts: tuple | None = None,
     claims: bool = True,
     typical: int = 50,
+    confusion: dict | None = None,
 ) -> dict:
     """Every comparison of the groups of a scored table, as plain data (JSON-ready).
 
@@ -103,6 +112,11 @@ def compare_scored(
     and compares any filtered part of it); ``claims=False`` skips claim alignment.
     ``passages`` holds, per group and label, the ``typical`` passages with that label
     that the model gives it most surely.
+
+    ``confusion`` (``{"labels": [...], "rows_true_columns_predicted": [[...]]}``, a
+    model's held-out confusion matrix) adds ``corrected``: the hard-label shares
+    corrected for the model's misclassification (:func:`framing.compare.corrected_shares`),
+    an optional estimate kept apart from the calibrated shares.
     """
     labels, index = scored_labels(scored, source)
     scored = _typed_scores(scored, labels, index)
@@ -147,6 +161,13 @@ def compare_scored(
     aligned = pd.DataFrame()
     if claims and {"story", "text"} <= set(ok.columns):
         aligned = align_claims(ok, index=index, group=group, neutral=neutral)
+    corrected = []
+    if confusion is not None:
+        order = [confusion["labels"].index(l) for l in labels] if set(confusion["labels"]) == set(labels) else None
+        if order is None:
+            raise InputError(f"the model's confusion matrix has the labels {confusion['labels']}, the table {labels}", path=source)
+        matrix = np.asarray(confusion["rows_true_columns_predicted"], dtype=float)[np.ix_(order, order)]
+        corrected = corrected_shares(ok, labels, matrix, group=group, cluster=cluster, seed=seed).to_dict("records")
     shown = [c for c in ("id", "text", index) if c in ok]
     result = {
         "group": group,
@@ -168,6 +189,8 @@ def compare_scored(
         "terms": terms.to_dict("records"),
         "claim_threshold": CLAIM_THRESHOLD,
         "claims": aligned.to_dict("records"),
+        "corrected": corrected,
+        "corrected_source": confusion.get("source", "") if confusion else "",
         "passages": _typical_passages(ok, labels, group, shown, typical),
     }
     result["summary"] = summary_sentences(result)
@@ -326,6 +349,14 @@ def render_markdown(result: dict) -> str:
         for t in result["terms"]:
             lines.append(f"| {m(t['group'])} | {m(t['term'])}{' ✓' if t['significant'] else ''} | {t['count']} | "
                          f"{t['log_odds']:.2f} | {t['z']:.1f} | {t['p_adjusted']:.3f} |")
+    if result.get("corrected"):
+        lines += ["", "## Optional: label shares corrected for the model's errors", "",
+                  m(CORRECTED_METHOD.format(source=result["corrected_source"] or "its held-out evaluation")), "",
+                  f"| {m(group)} | " + " | ".join(f"{m(l)} labelled → corrected" for l in labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        for name, cells in _corrected_by_group(result).items():
+            lines.append(f"| {m(name)} | " + " | ".join(
+                f"{_pct(cells[l]['observed'])} → {_pct(cells[l]['corrected'])} [{_pct(cells[l]['low'])}–{_pct(cells[l]['high'])}]"
+                for l in labels) + " |")
     if result["claims"]:
         lines += ["", "## Claims retold", "", m(CLAIMS_METHOD.format(threshold=result["claim_threshold"])), "",
                   "| passage | retells | similarity | gap | verdict |", "|---|---|---|---|---|"]
@@ -335,10 +366,20 @@ def render_markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _corrected_by_group(result: dict) -> dict[str, dict[str, dict]]:
+    by_group: dict = {}
+    for row in result.get("corrected", []):
+        by_group.setdefault(str(row[result["group"]]), {})[row["label"]] = row
+    return by_group
+
+
 #: How the report's tests work, said once in every format.
 TERMS_METHOD = ("Words ranked by the z-score of the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi "
                 "& Quinn 2008), one group against the rest; a ✓ marks a word whose z-score beats the largest z-score of any "
                 "word in at least 95% of permutations that move whole units (articles) between groups.")
+CORRECTED_METHOD = ("Not the calibrated shares above: the share of passages whose top label is each frame, then corrected "
+                    "for how often the model confuses frames, as measured on {source}. The interval carries the "
+                    "uncertainty of both. It assumes the model errs on these passages as it did there.")
 CLAIMS_METHOD = ("Each tabloid or media passage paired with the official statement of its story it is most similar to "
                  "(TF-IDF cosine of stemmed words, at least {threshold:.2f}). The verdict compares their index when both "
                  "are framed; a neutral side has no frame to exaggerate, so those pairs add or drop a frame instead.")
@@ -449,6 +490,15 @@ def render_html(result: dict) -> str:
         parts += [f"<tr><td>{e(t['group'])}</td><td>{e(t['term'])}{' ✓' if t['significant'] else ''}</td><td>{t['count']}</td>"
                   f"<td>{t['log_odds']:.2f}</td><td>{t['z']:.1f}</td><td>{t['p_adjusted']:.3f}</td>"
                   f"<td>{' · '.join(e(c) for c in t.get('context', []))}</td></tr>" for t in result["terms"]]
+        parts.append("</table>")
+    if result.get("corrected"):
+        parts.append("<h2>Optional: label shares corrected for the model's errors</h2>"
+                     f"<p>{e(CORRECTED_METHOD.format(source=result['corrected_source'] or 'its held-out evaluation'))}</p>"
+                     f"<table><tr><th>{e(group)}</th>" + "".join(f"<th>{e(l)}: labelled → corrected</th>" for l in labels) + "</tr>")
+        for name, cells in _corrected_by_group(result).items():
+            parts.append(f"<tr><td>{e(name)}</td>" + "".join(
+                f"<td>{_pct(cells[l]['observed'])} → {_pct(cells[l]['corrected'])} [{_pct(cells[l]['low'])}–{_pct(cells[l]['high'])}]</td>"
+                for l in labels) + "</tr>")
         parts.append("</table>")
     if result["claims"]:
         parts.append(f"<h2>Claims retold</h2><p>{e(CLAIMS_METHOD.format(threshold=result['claim_threshold']))}</p>"

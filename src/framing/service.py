@@ -353,8 +353,14 @@ def compare_file(
     min_clusters: int = 5,
     seed: int = 0,
     input_format: str | None = None,
+    corrected: bool = False,
+    models: str | os.PathLike | None = None,
 ) -> dict:
-    """Compare the groups of a scored file and write the report (``.html``, ``.md`` or ``.json``, by extension)."""
+    """Compare the groups of a scored file and write the report (``.html``, ``.md`` or ``.json``, by extension).
+
+    ``corrected`` adds label shares corrected for the misclassification of the model that
+    scored the file (its ``model_id`` column), from that model's held-out confusion matrix.
+    """
     from .report import compare_scored, render
 
     fmt = Path(target).suffix.lower().lstrip(".")
@@ -362,12 +368,32 @@ def compare_file(
     if fmt not in ("html", "md", "json"):
         raise InputError("the report is written as .html, .md or .json", path=target)
     scored = read_scored(source, input_format)
+    confusion = scoring_confusion(scored, source, models) if corrected else None
     result = compare_scored(scored, group=group, cluster=cluster, permutations=permutations, min_n=min_n,
-                            min_clusters=min_clusters, seed=seed, source=source)
+                            min_clusters=min_clusters, seed=seed, source=source, confusion=confusion)
     tmp = Path(target).with_name(f".{Path(target).name}.partial")
     tmp.write_text(render(result, fmt), encoding="utf-8")
     os.replace(tmp, target)
     return result
+
+
+def scoring_confusion(scored, source: str, models: str | os.PathLike | None = None) -> dict:
+    """The held-out confusion matrix of the model that scored a table: unseen writers' when measured, else unseen stories'."""
+    ids = sorted(set(scored["model_id"].dropna().astype(str)) - {""}) if "model_id" in scored.columns else []
+    if len(ids) != 1:
+        raise InputError("correcting shares needs the model that scored the table: one model_id in its model_id column, "
+                         f"not {ids or 'none'}", path=source)
+    known = {m["model_id"] for m in artifacts.list_models(models_dir(models))}
+    if ids[0] not in known:
+        raise InputError(f"the table was scored by model {ids[0]!r}, which is not in the models folder", path=source)
+    evaluation = model_card(ids[0], models)["evaluation"]
+    if not evaluation:
+        raise InputError(f"model {ids[0]!r} has no evaluation to take its confusion matrix from", path=source)
+    held_out = evaluation.get("leave_one_writer_out", {}).get("model", {}).get("confusion_matrix")
+    what = "unseen writers (leave-one-writer-out)"
+    if not held_out:
+        held_out, what = evaluation["model"]["confusion_matrix"], "unseen stories (leave-one-story-out)"
+    return {**held_out, "source": f"model {ids[0]}'s passages by {what}"}
 
 
 def corpus_codebook(corpus: str | os.PathLike | None = None) -> Codebook:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from framing.errors import FramingError
-from framing.report import TERMS_METHOD, markdown_text, tests_in_words
+from framing.report import CORRECTED_METHOD, TERMS_METHOD, markdown_text, tests_in_words
 from framing.ui import common
 from framing.views import passages
 
@@ -138,7 +138,35 @@ def render() -> None:
         if len(terms):
             st.markdown(markdown_text(TERMS_METHOD))
             st.dataframe(terms.drop(columns=["context"], errors="ignore"), hide_index=True, key="terms_table")
+    with st.expander("Optional: label shares corrected for the model's errors", expanded=False):
+        _corrected(view, result)
     _behind(view, result)
+
+
+def _corrected(view: common.View, result: dict) -> None:
+    """Hard-label shares corrected by the scoring model's held-out confusion matrix, kept apart from the calibrated shares."""
+    from framing import compare, service
+
+    if not st.checkbox("Correct label shares for the model's misclassification", key="corrected"):
+        st.caption(CORRECTED_METHOD.format(source="the model's held-out evaluation"))
+        return
+    table = view.table
+    if view.group not in table.columns:
+        st.info("Corrected shares are computed for groups that are columns of the table, not for time groups.")
+        return
+    try:
+        confusion = service.scoring_confusion(table, view.name)
+    except FramingError as exc:
+        st.info(str(exc))
+        return
+    labels = list(view.collection.labels)
+    order = [confusion["labels"].index(l) for l in labels]
+    matrix = pd.DataFrame(confusion["rows_true_columns_predicted"]).to_numpy(dtype=float)[order][:, order]
+    corrected = compare.corrected_shares(table, labels, matrix, group=view.group,
+                                         cluster=result["cluster"])
+    st.caption(CORRECTED_METHOD.format(source=confusion["source"]))
+    st.dataframe(corrected, hide_index=True, key="corrected_table",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("observed", "corrected", "low", "high")})
 
 
 def _behind(view: common.View, result: dict) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -95,6 +96,14 @@ class Units:
     def n_clusters(self) -> int:
         return int(self.cluster.max()) + 1 if len(self.cluster) else 0
 
+    @cached_property
+    def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Units alone in their cluster (a mask), the indices of the others, and their clusters numbered from 0."""
+        per_cluster = np.bincount(self.cluster, minlength=self.n_clusters)
+        alone = per_cluster[self.cluster] == 1
+        shared = np.flatnonzero(~alone)
+        return alone, shared, np.unique(self.cluster[shared], return_inverse=True)[1].reshape(-1)
+
 
 def units_of(values: np.ndarray, groups: Sequence, clusters: Sequence | None = None) -> Units:
     """Sum passage-level ``values`` (N × m) per (cluster, group) unit."""
@@ -127,22 +136,25 @@ def _moments(units: Units, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     with np.errstate(invalid="ignore", divide="ignore"):
         means /= n[:, None]
         residuals = (units.sums - units.sizes[:, None] * means[group]) / n[group][:, None]
-    cells = units.n_clusters * g * m
-    columns = (group[:, None] * m + np.arange(m)).ravel()
-    if units.n_clusters == len(group):  # one unit per cluster: groups do not share clusters, the covariance is block-diagonal
-        raw = np.zeros((g * m, g * m))
-        order = np.argsort(group, kind="stable")
-        bounds = np.searchsorted(group[order], np.arange(g + 1))
-        for h in range(g):
-            r = residuals[order[bounds[h] : bounds[h + 1]]]
-            raw[h * m : (h + 1) * m, h * m : (h + 1) * m] = r.T @ r
-    elif cells <= 20_000_000:  # dense per-cluster influence: one bincount, then a small product
-        psi = np.bincount(np.repeat(units.cluster, m) * (g * m) + columns, weights=residuals.ravel(),
-                          minlength=cells).reshape(units.n_clusters, g * m)
-        raw = psi.T @ psi
-    else:
-        psi = sp.csr_matrix((residuals.ravel(), (np.repeat(units.cluster, m), columns)), shape=(units.n_clusters, g * m))
-        raw = (psi.T @ psi).toarray()
+    # Σ_c ψ_c ψ_cᵀ: a unit alone in its cluster adds r rᵀ to its group's block; clusters of several units
+    # (an article quoting several groups) add their summed influence, cross-group terms included
+    alone, shared, compact = units.layout
+    raw = np.zeros((g * m, g * m))
+    r, in_group = residuals[alone], group[alone]
+    for a in range(m):
+        for b in range(a, m):
+            block = np.bincount(in_group, weights=r[:, a] * r[:, b], minlength=g)
+            raw[np.arange(g) * m + a, np.arange(g) * m + b] = raw[np.arange(g) * m + b, np.arange(g) * m + a] = block
+    if len(shared):
+        k = int(compact.max()) + 1
+        columns = (group[shared][:, None] * m + np.arange(m)).ravel()
+        if k * g * m <= 20_000_000:
+            psi = np.bincount(np.repeat(compact, m) * (g * m) + columns, weights=residuals[shared].ravel(),
+                              minlength=k * g * m).reshape(k, g * m)
+            raw += psi.T @ psi
+        else:
+            psi = sp.csr_matrix((residuals[shared].ravel(), (np.repeat(compact, m), columns)), shape=(k, g * m))
+            raw += (psi.T @ psi).toarray()
     clusters = np.bincount(group, minlength=g)  # units are distinct (cluster, group) pairs
     return means, raw, n, clusters
 
@@ -608,15 +620,20 @@ def _identity(words: list[str]) -> list[str]:
     return words
 
 
-def claim_words(texts: Sequence[str]) -> list[list[str]]:
-    """The stemmed content words of each text, as claim alignment compares them."""
+def claim_words(texts: Sequence[str], languages: Sequence | None = None) -> list[list[str]]:
+    """The stemmed content words of each text, as claim alignment compares them.
+
+    ``languages`` (``en`` or ``sr`` per text, as ``framing score`` writes them) saves
+    reading each text's language again; other values are read from the text.
+    """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     from .language import SERBIAN_WORDS
     from .text import content_stems
 
     stop = frozenset(ENGLISH_STOP_WORDS) | SERBIAN_WORDS
-    return [content_stems(str(text), stop) for text in texts]
+    languages = [None] * len(texts) if languages is None else [l if l in ("en", "sr") else None for l in languages]
+    return [content_stems(str(text), stop, language) for text, language in zip(texts, languages)]
 
 
 def best_statements(passages: Sequence[str], statements: Sequence[str], story: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -718,30 +735,31 @@ def align_claims(
         if not is_teller.any() or not is_statement.any():
             continue
         tellers, statements = part[is_teller], part[is_statement]
-        words = claim_words(part["text"].tolist())
+        words = claim_words(part["text"].tolist(), part["language"].tolist() if "language" in part.columns else None)
         best, scores = best_statements([w for w, t in zip(words, is_teller) if t],
                                        [w for w, s in zip(words, is_statement) if s], words)
-        for i, (_, passage) in enumerate(tellers.iterrows()):
-            score = float(scores[i])
-            if score < threshold:
-                continue
-            statement = statements.iloc[best[i]]
-            gap = float(passage[index] - statement[index])
-            passage_label, statement_label = str(passage.get("label")), str(statement.get("label"))
-            rows.append({
-                "story": name,
-                "passage": passage["id"] if has_id else passage.name,
-                "passage_group": passage[group],
-                "passage_text": passage["text"],
-                "statement": statement["id"] if has_id else statement.name,
-                "statement_text": statement["text"],
-                "similarity": score,
-                "passage_label": passage_label,
-                "statement_label": statement_label,
-                "passage_index": float(passage[index]),
-                "statement_index": float(statement[index]),
-                "gap": gap,
-                "verdict": claim_verdict(gap, passage_label, statement_label, neutral=neutral, margin=margin),
-            })
-    out = pd.DataFrame(rows, columns=columns)
+        chosen = scores >= threshold
+        if not chosen.any():
+            continue
+        told, source = tellers[chosen], statements.iloc[best[chosen]]
+        passage_labels = told["label"].astype(str).to_numpy() if "label" in told else np.full(len(told), "None")
+        statement_labels = source["label"].astype(str).to_numpy() if "label" in source else np.full(len(told), "None")
+        gaps = told[index].to_numpy(dtype=float) - source[index].to_numpy(dtype=float)
+        rows.append(pd.DataFrame({
+            "story": name,
+            "passage": told["id"].to_numpy() if has_id else told.index.to_numpy(),
+            "passage_group": told[group].to_numpy(),
+            "passage_text": told["text"].to_numpy(),
+            "statement": source["id"].to_numpy() if has_id else source.index.to_numpy(),
+            "statement_text": source["text"].to_numpy(),
+            "similarity": scores[chosen],
+            "passage_label": passage_labels,
+            "statement_label": statement_labels,
+            "passage_index": told[index].to_numpy(dtype=float),
+            "statement_index": source[index].to_numpy(dtype=float),
+            "gap": gaps,
+            "verdict": [claim_verdict(gap, a, b, neutral=neutral, margin=margin)
+                        for gap, a, b in zip(gaps, passage_labels, statement_labels)],
+        }))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
     return out.reindex(out["gap"].abs().sort_values(ascending=False).index).reset_index(drop=True)

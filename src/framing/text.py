@@ -182,13 +182,16 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _WORD_PART = re.compile(r"[^\W\d_]+")
 
 
-def word_parts(token: str) -> list[str]:
-    """The alphabetic parts of one token, a possessive ending dropped: "ghana's" → ["ghana"], "pro-government" → ["pro", "government"].
+@lru_cache(maxsize=200_000)
+def word_parts(token: str) -> tuple[str, ...]:
+    """The alphabetic parts of one token, a possessive ending dropped: "ghana's" → ("ghana",), "pro-government" → ("pro", "government").
 
     >>> word_parts("serbia’s"), word_parts("pro-government"), word_parts("2025")
-    (['serbia'], ['pro', 'government'], [])
+    (('serbia',), ('pro', 'government'), ())
     """
-    return _WORD_PART.findall(_POSSESSIVE.sub("", token))
+    if token.isalpha():
+        return (token,)
+    return tuple(_WORD_PART.findall(_POSSESSIVE.sub("", token)))
 
 
 def content_stems(text: str, stop: frozenset = frozenset(), language: str | None = None) -> list[str]:

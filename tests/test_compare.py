@@ -220,7 +220,7 @@ def test_distinctive_terms_for_three_groups_with_keywords_in_context():
 
 
 def test_term_counts_count_words_row_by_row():
-    texts = ["The MIGHTY alliance, the mighty bloc!", "", "Vučić's plan: 'tis well-known", "x\x00y alliance"]
+    texts = ["The MIGHTY alliance, the mighty bloc!", "", "Vučić's plan: 'tis well-known", "x\x00y alliance је на"]
     matrix, vocabulary = term_counts(texts)
     assert list(vocabulary) == sorted(vocabulary) and "the" not in vocabulary
     counts = [dict(zip(vocabulary[row.indices], row.data.tolist())) for row in matrix]

@@ -456,7 +456,7 @@ def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None)
     import pyarrow as pa
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from .language import SERBIAN_WORDS
+    from .language import SERBIAN_WORDS, transliterate
 
     column = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts if isinstance(texts, pd.Series) else list(texts))
     if isinstance(column, pa.ChunkedArray):
@@ -478,7 +478,8 @@ def term_counts(texts: Sequence[str] | pd.Series, *, threads: int | None = None)
         codes.append(mapping[block_codes])
     rows, codes = np.concatenate(rows), np.concatenate(codes)
     dictionary = np.array(list(ids), dtype=object)
-    wanted = np.flatnonzero([bool(_WORD.fullmatch(w)) and len(w) > 1 and w not in stop for w in dictionary])
+    wanted = np.flatnonzero([bool(_WORD.fullmatch(w)) and len(w) > 1 and w not in stop and transliterate(w) not in stop
+                             for w in dictionary])  # Serbian function words in Cyrillic too
     vocabulary = dictionary[wanted]
     order = np.argsort(vocabulary, kind="stable")
     columns = np.full(len(dictionary) + 1, -1)

@@ -55,3 +55,10 @@ def model(trained):
 
     models, model_id, _ = trained
     return service.load_model(model_id, models)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No worker process outlives the tests."""
+    from framing.cli import stop_workers
+
+    stop_workers()

@@ -30,7 +30,7 @@ def test_manifest_describes_the_model(trained, small_corpus):
 
 def test_no_staging_folders_are_left_behind(trained):
     models, _, _ = trained
-    assert not [p for p in models.iterdir() if p.name.startswith(".")]
+    assert not [p for p in models.iterdir() if p.name.startswith(".") and p.name != ".lock"]
 
 
 def test_a_tampered_model_file_is_refused_before_unpickling(models_copy, trained):

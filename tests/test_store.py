@@ -152,3 +152,30 @@ def test_the_queue_is_unsure_diverse_and_shared_among_sources(model):
     assert counts.max() <= 5  # 4 source types: at most ceil(20 / 4) each while others have candidates
     everyone = uncertainty(model.predict_proba(pool["text"].tolist()))
     assert queue["uncertainty"].mean() > np.mean(everyone)
+
+
+def test_labels_outside_the_codebook_are_refused_when_written(tmp_path, capsys):
+    from framing.cli import main
+
+    store = LabelStore(tmp_path / "labels.db", labels=("hype", "routine", "neutral"))
+    with pytest.raises(InputError, match="label 'mighty' is not in the codebook"):
+        store.add("A mighty alliance.", "mighty", "ana")
+    (tmp_path / "in.jsonl").write_text('{"text": "a", "label": "hype", "annotator": "ana"}\n'
+                                       '{"text": "b", "label": "Hype", "annotator": "ana"}\n')
+    with pytest.raises(InputError, match=r"row 2.*'Hype' is not in the codebook"):
+        store.import_file(tmp_path / "in.jsonl")
+    assert len(store) == 0  # all or none
+    db = str(tmp_path / "cli.db")
+    assert main(["labels", "add", "A mighty alliance.", "--label", "bogus", "--annotator", "ana", "--store", db]) == 2
+    assert "not in the codebook" in capsys.readouterr().err
+
+
+def test_an_annotator_can_take_back_any_label_of_their_own(tmp_path):
+    store = LabelStore(tmp_path / "labels.db")
+    first = store.add("A mighty alliance.", "hype", "ana", passage_id="p1")
+    store.add("A standard plan.", "routine", "ana", passage_id="p2")
+    store.add("A mighty alliance.", "hype", "ben", passage_id="p1")
+    assert store.retract("ana", "p1") == 1
+    assert store.retract("ana", first["content_hash"][:10]) == 0  # already gone
+    assert sorted(zip(store.records()["annotator"], store.records()["passage_id"])) == [("ana", "p2"), ("ben", "p1")]
+    assert store.retract("ana", "p2") == 1 and store.retract("ben", "nothing") == 0

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .errors import FramingError, InputError
 
 __all__ = ["main", "build_parser"]
+
+
+def _positive(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-format", choices=["csv", "tsv", "jsonl", "parquet"], help="output format (default: from the extension)")
     p.add_argument("--model", help="model id (default: the active model)")
     p.add_argument("--explain", type=int, default=0, metavar="K", help="add the K terms that drove each label")
-    p.add_argument("--max-chars", type=int, default=None, help="longest passage scored (longer rows get an error status)")
+    p.add_argument("--max-chars", type=_positive, default=None, help="longest passage scored (longer rows get an error status)")
     p.add_argument("-j", "--jobs", type=int, default=-1, help="worker processes (default -1: all cores)")
-    p.add_argument("--chunk-size", type=int, default=10_000, help="rows per chunk (default 10000)")
+    p.add_argument("--chunk-size", type=_positive, default=10_000, help="rows per chunk (default 10000)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last finished chunk")
     p.add_argument("--engine", choices=["local", "dask"], default="local", help="local processes, or a Dask cluster")
     p.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
@@ -70,12 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="report file: .html, .md or .json")
     p.add_argument("--group", default="source_type", help="column to compare by (default: source_type; also outlet, story, speaker, ...; or week, month, quarter, year from the date column)")
     p.add_argument("--cluster", help="column naming the article each passage comes from: intervals and tests take each value as one independent unit (default: article_id, article or url when present; without one, passages are treated as independent and the report says so)")
-    p.add_argument("--permutations", type=int, default=999, help="permutations for the tests and distinctive terms (default 999)")
+    p.add_argument("--permutations", type=_positive, default=999, help="permutations for the tests and distinctive terms (default 999)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
-    p.add_argument("--min-n", type=int, default=10, help="groups with fewer passages are reported as too small (default 10)")
+    p.add_argument("--min-n", type=_positive, default=10, help="groups with fewer passages are reported as too small (default 10)")
     p.add_argument("--corrected", action="store_true", help="also report label shares corrected for the misclassification of the model that scored the file (from its held-out confusion matrix)")
     p.add_argument("--models", help="folder of trained models (default: the bundled one)")
-    p.add_argument("--min-clusters", type=int, default=5, help="groups from fewer articles (cluster values) are reported as too small (default 5)")
+    p.add_argument("--min-clusters", type=_positive, default=5, help="groups from fewer articles (cluster values) are reported as too small (default 5)")
     p.add_argument("--format", dest="input_format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
 
     p = sub.add_parser("ingest", help="cut raw articles into passages with speakers and source types")
@@ -101,8 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list trained models and the history of the active one; promote or roll back")
     paths(p, corpus=False)
-    p.add_argument("action", nargs="?", choices=["list", "promote", "rollback"], default="list")
-    p.add_argument("model_id", nargs="?", help="the model to promote")
+    p.add_argument("action", nargs="?", choices=["list", "promote", "rollback", "trust"], default="list",
+                   help="list (default); promote ID; rollback (one step back along the history); trust ID (accept a model "
+                        "folder copied in from elsewhere: its file runs code when loaded)")
+    p.add_argument("model_id", nargs="?", help="the model to promote or trust (its id, or the start of one)")
 
     def store(p):
         p.add_argument("--store", help="label store file (default: FRAMING_LABEL_STORE, else labels.db in the corpus folder)")
@@ -122,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--annotator", required=True)
     q = label_action("undo", help="take back an annotator's last label")
     q.add_argument("--annotator", required=True)
+    q = label_action("retract", help="take back every label an annotator gave one passage")
+    q.add_argument("passage", help="the passage's id, or its content hash (or the first 8+ characters of it)")
+    q.add_argument("--annotator", required=True)
     q = label_action("import", help="add labels from JSONL/CSV (text and label columns) or a text file of passages, one per line")
     q.add_argument("input")
     q.add_argument("--label", help="the label of every row (for a text file, or rows without one)")
@@ -134,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = label_action("queue", help="the passages of a table most worth labelling next")
     q.add_argument("input", help="passages to choose from (CSV, TSV, JSONL, Parquet)")
     q.add_argument("-o", "--output", default="-", help="where to write the queue (default: standard output, CSV)")
-    q.add_argument("-k", type=int, default=50, help="passages in the queue (default 50)")
+    q.add_argument("-k", type=_positive, default=50, help="passages in the queue (default 50)")
     q.add_argument("--strategy", choices=["margin", "entropy"], default="margin")
     q.add_argument("--quota-column", default="source_type", help="share the queue among this column's values")
     q.add_argument("--models", help="folder of trained models (default: the bundled one)")
@@ -329,11 +346,13 @@ def _models(args) -> int:
     from .config import models_dir
 
     folder = models_dir(args.models)
-    if args.action == "promote":
+    if args.action in ("promote", "trust"):
         if not args.model_id:
-            raise InputError("which model? `framing models promote MODEL_ID`")
-        service.promote(args.model_id, folder)
-        print(f"{args.model_id} is now the active model")
+            raise InputError(f"which model? `framing models {args.action} MODEL_ID`")
+        if args.action == "trust":
+            print(f"{artifacts.trust(folder, args.model_id)} is trusted: its file's sha256 is in {folder / artifacts.TRUSTED_FILE}")
+            return 0
+        print(f"{service.promote(args.model_id, folder)} is now the active model")
         return 0
     if args.action == "rollback":
         print(f"{service.rollback(folder)} is the active model again")
@@ -371,6 +390,11 @@ def _labels(args) -> int:
     elif args.action == "undo":
         record = labels.undo(args.annotator)
         print(f"took back {record['label']} on {record['passage_id']}" if record else f"{args.annotator} has no label to take back")
+    elif args.action == "retract":
+        n = labels.retract(args.annotator, args.passage)
+        print(f"took back {n} label{'s' if n != 1 else ''} of {args.annotator} on {args.passage}")
+        if not n:
+            return 1
     elif args.action == "import":
         n = labels.import_file(args.input, label=args.label, annotator=args.annotator, text_column=args.text_column)
         print(f"imported {n:,} labels into {labels.path} ({len(labels):,} in all)")
@@ -504,16 +528,54 @@ _COMMANDS = {
 }
 
 
+def _refuse_overwriting_inputs(args) -> None:
+    """An output file that is one of the command's input files would destroy what it reads: refuse before starting."""
+    output = getattr(args, "output", None)
+    if not output or output == "-" or not os.path.exists(output):
+        return
+    given = getattr(args, "inputs", None) or [getattr(args, "input", None)]
+    for source in given:
+        if source and source != "-" and os.path.exists(source) and not os.path.isdir(source):
+            if os.path.samefile(source, output):
+                raise InputError(f"the output would overwrite the input {source}; choose another output file", path=output)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (errors are printed, not raised)."""
     args = build_parser().parse_args(argv)
     try:
+        _refuse_overwriting_inputs(args)
         return _COMMANDS[args.command](args)
     except FramingError as exc:
-        print(f"framing {args.command}: error: {exc}", file=sys.stderr)
+        _say(f"framing {args.command}: error: {exc}")
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # disk full, a folder where a file should be, no permission: the cause and the file
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"framing {args.command}: error: {exc.strerror or exc}{where}")
+        return 2
+    except Exception as exc:  # anything else is one line too; FRAMING_DEBUG=1 shows the traceback
+        if os.environ.get("FRAMING_DEBUG"):
+            raise
+        _say(f"framing {args.command}: error: {type(exc).__name__}: {exc} (set FRAMING_DEBUG=1 for the details)")
+        return 2
+    finally:
+        stop_workers()
+
+
+def stop_workers() -> None:
+    """Stop the worker processes joblib keeps for reuse, so none outlives the command that started them."""
+    reusable = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(reusable, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
+
+
+def _say(message: str) -> None:
+    """Print a message on standard error, whatever bytes it holds (a file name that is not UTF-8, say)."""
+    text = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    print(text.replace("\n", " ").strip(), file=sys.stderr)
 
 
 def main_cli() -> None:  # pragma: no cover - the console-script entry point

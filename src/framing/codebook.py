@@ -107,6 +107,24 @@ class Codebook:
         return source_type in known and known[source_type] != label
 
 
+def _table(value, where: str, path: Path) -> dict:
+    """A TOML table, or a CodebookError saying what was found instead."""
+    if not isinstance(value, dict):
+        raise CodebookError(f"{path}: {where} must be a table, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _tables(value, name: str, path: Path, required: bool = True) -> list[dict]:
+    """A list of TOML tables (``[[name]]``); when not ``required``, a missing one is an empty list."""
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        if required:
+            return value
+        raise CodebookError(f"{path}: {name} must be [[{name}]] tables, not {type(value).__name__} {value!r}")
+    return [_table(item, f"[[{name}]] #{i}", path) for i, item in enumerate(value, 1)]
+
+
 def _text(table: dict, key: str, where: str, path: Path) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -130,7 +148,7 @@ def parse_codebook(data: bytes, path: Path) -> Codebook:
     except tomllib.TOMLDecodeError as exc:
         raise CodebookError(f"{path}: not valid TOML: {exc}") from None
 
-    raw_labels = doc.get("labels")
+    raw_labels = _tables(doc.get("labels"), "labels", path)
     if not isinstance(raw_labels, list) or len(raw_labels) < 2:
         raise CodebookError(f"{path}: needs at least two [[labels]] tables")
     labels = []
@@ -141,7 +159,7 @@ def parse_codebook(data: bytes, path: Path) -> Codebook:
         labels.append(
             Label(
                 name=name,
-                frame=table.get("frame", name),
+                frame=str(table.get("frame", name)),
                 definition=_text(table, "definition", where, path),
                 cues=_strings(table, "cues", where, path),
                 examples=_strings(table, "examples", where, path),
@@ -152,7 +170,7 @@ def parse_codebook(data: bytes, path: Path) -> Codebook:
     if duplicated:
         raise CodebookError(f"{path}: labels defined twice: {duplicated}")
 
-    raw_sources = doc.get("source_types")
+    raw_sources = _tables(doc.get("source_types"), "source_types", path)
     if not isinstance(raw_sources, list) or not raw_sources:
         raise CodebookError(f"{path}: needs at least one [[source_types]] table")
     sources = []
@@ -170,17 +188,17 @@ def parse_codebook(data: bytes, path: Path) -> Codebook:
 
     rules = tuple(
         Rule(_text(r, "case", f"rule #{i}", path), _text(r, "rule", f"rule #{i}", path))
-        for i, r in enumerate(doc.get("rules", []), 1)
+        for i, r in enumerate(_tables(doc.get("rules"), "rules", path, required=False), 1)
     )
 
-    index = doc.get("index", {})
+    index = _table(doc.get("index", {}), "[index]", path)
     positive, negative = index.get("positive"), index.get("negative")
     for role, value in (("positive", positive), ("negative", negative)):
         if value not in names:
             raise CodebookError(f"{path}: [index] {role} = {value!r} is not a label ({names})")
     if positive == negative:
         raise CodebookError(f"{path}: [index] positive and negative must be different labels")
-    fallback = doc.get("baseline", {}).get("fallback", names[-1])
+    fallback = _table(doc.get("baseline", {}), "[baseline]", path).get("fallback", names[-1])
     if fallback not in names:
         raise CodebookError(f"{path}: [baseline] fallback = {fallback!r} is not a label ({names})")
 

@@ -60,7 +60,8 @@ def training_set(corpus: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook,
     unknown = sorted(set(labels["label"]) - set(codebook.label_names))
     if unknown:
         raise CorpusError(f"the labels {unknown} are not in the codebook {list(codebook.label_names)}; add them first "
-                          "(`framing codebook add-label NAME --definition ...`)", path=store_path)
+                          "(`framing codebook add-label NAME --definition ...`) or take them back "
+                          "(`framing labels retract PASSAGE --annotator NAME`)", path=store_path)
     corpus = corpus.assign(content_hash=[content_hash(t) for t in corpus["text"]], origin="corpus")
     by_hash = labels.set_index("content_hash")["label"]
     in_corpus = corpus["content_hash"].isin(by_hash.index)

@@ -185,7 +185,8 @@ def load_model(model_id: str | None = None, models: str | os.PathLike | None = N
     """Load and verify a model (the active one when ``model_id`` is None)."""
     folder = models_dir(models)
     model_id = model_id or artifacts.active_model_id(folder)
-    pipeline, manifest = artifacts.load_artifact(folder / model_id)
+    pipeline, manifest = artifacts.load_artifact(artifacts.model_dir(folder, model_id))
+    model_id = manifest["model_id"]
     config = TrainingConfig.from_dict(manifest.get("training_config", {}))
     index = manifest.get("index", {})
     try:
@@ -210,7 +211,7 @@ def active_model_fingerprint(models: str | os.PathLike | None = None) -> tuple[s
     """
     folder = models_dir(models)
     model_id = artifacts.active_model_id(folder)
-    return model_id, artifacts.read_manifest(folder / model_id)["model_file"]["sha256"]
+    return model_id, artifacts.read_manifest(artifacts.model_dir(folder, model_id))["model_file"]["sha256"]
 
 
 def ensure_model(models: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> tuple[str, bool]:
@@ -415,8 +416,10 @@ def model_card(model_id: str | None = None, models: str | os.PathLike | None = N
     folder = models_dir(models)
     active = artifacts.active_model_id(folder)
     model_id = model_id or active
-    manifest = artifacts.read_manifest(folder / model_id)
-    evaluation = folder / model_id / "evaluation.json"
+    path = artifacts.model_dir(folder, model_id)
+    manifest = artifacts.read_manifest(path)
+    model_id = manifest["model_id"]
+    evaluation = path / "evaluation.json"
     return {
         "model_id": model_id,
         "active": model_id == active,
@@ -434,7 +437,7 @@ def label_store(store: str | os.PathLike | None = None, corpus: str | os.PathLik
     from .config import label_store_path
     from .store import LabelStore
 
-    return LabelStore(label_store_path(store, corpus))
+    return LabelStore(label_store_path(store, corpus), labels=corpus_codebook(corpus).label_names)
 
 
 def agreement(store: str | os.PathLike | None = None, corpus: str | os.PathLike | None = None) -> dict:
@@ -561,11 +564,12 @@ def retrain(
             "promoted": promoted, "decision": decision, "training": manifest_extra["trained_on"]}
 
 
-def promote(model_id: str, models: str | os.PathLike | None = None) -> None:
-    """Make a saved model the active one (checked before it is made active)."""
+def promote(model_id: str, models: str | os.PathLike | None = None) -> str:
+    """Make a saved model (its id, or the start of one) the active one, checked first; return its id."""
     folder = models_dir(models)
-    load_model(model_id, folder)  # verified: hash, versions, manifest
+    model_id = load_model(model_id, folder).model_id  # verified: id, hash, trust, versions, manifest
     artifacts.set_active(folder, model_id, reason="promoted")
+    return model_id
 
 
 def rollback(models: str | os.PathLike | None = None) -> str:

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import sqlite3
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -72,14 +72,19 @@ class LabelStore:
         The SQLite file; its folder is created when missing.
     timeout : float
         Seconds a writer waits for another writer's transaction to finish.
+    labels : labels, optional
+        The codebook's label set: a label outside it is refused when written, so it
+        never reaches a retrain.
     """
 
     path: Path
     timeout: float = 60.0
+    labels: tuple[str, ...] | None = None
 
-    def __init__(self, path: str | os.PathLike, timeout: float = 60.0):
+    def __init__(self, path: str | os.PathLike, timeout: float = 60.0, labels: Iterable[str] | None = None):
         object.__setattr__(self, "path", Path(path))
         object.__setattr__(self, "timeout", timeout)
+        object.__setattr__(self, "labels", tuple(labels) if labels is not None else None)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -116,6 +121,11 @@ class LabelStore:
             Naming ``source`` and the 1-based row of the first record with a problem.
         """
         rows = [self._normalise(record, source, i) for i, record in enumerate(records, start=1)]
+        if self.labels is not None:
+            for i, row in enumerate(rows, start=1):
+                if row["label"] not in self.labels:
+                    raise InputError(f"label {row['label']!r} is not in the codebook ({', '.join(self.labels)})",
+                                     path=source, row=i)
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -125,7 +135,8 @@ class LabelStore:
                 )
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):  # a failed COMMIT (disk full) may have ended the transaction already
+                    db.execute("ROLLBACK")
                 raise
         return rows
 
@@ -163,6 +174,23 @@ class LabelStore:
                 db.execute("DELETE FROM labels WHERE seq = ?", (row[0],))
             db.execute("COMMIT")
         return dict(zip(LABEL_FIELDS, row[1:])) if row else None
+
+    def retract(self, annotator: str, passage: str) -> int:
+        """Take back every label ``annotator`` gave one passage (by its id, or its content hash or the start of it).
+
+        Returns how many labels were removed. Other annotators' labels are never touched.
+        """
+        passage = passage.strip()
+        if not passage:
+            raise InputError("which passage? give its id or content hash")
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            removed = db.execute(
+                "DELETE FROM labels WHERE annotator = ? AND (passage_id = ? OR (length(?) >= 8 AND content_hash LIKE ? || '%'))",
+                (annotator, passage, passage, passage),
+            ).rowcount
+            db.execute("COMMIT")
+        return removed
 
     # -- reading ---------------------------------------------------------------------------------
     def records(self) -> pd.DataFrame:

@@ -2,27 +2,38 @@
 
 A run reads the input chunk by chunk (memory stays flat however large the file),
 scores the chunks in worker processes with joblib (results come back in input
-order), and writes each finished chunk as a part file in a staging folder beside
-the output. Only when every chunk is done are the parts joined into the output,
-written under a temporary name and renamed: an interrupted run never leaves a
-file that looks complete, and ``resume=True`` continues from the last finished
-chunk.
+order), and writes each finished chunk as a part file in a staging folder of its
+own beside the output, holding a lock on the output meanwhile (a second run
+writing the same output is refused). Only when every chunk is done are the parts
+joined into the output, written under a temporary name and renamed: an
+interrupted run never leaves a file that looks complete, and ``resume=True``
+continues from the last finished chunk.
 
 Every input row comes out exactly once. A row that cannot be scored gets
-``status`` = ``error`` and the reason in ``error``; a file that cannot be read
-stops the run with an error naming the file and the line.
+``status`` = ``error`` and the reason in ``error`` (a passage too long to score
+among them); a file that cannot be read stops the run with an error naming the
+file and the line. CSV and TSV are read by one strict rule, files and standard
+input alike (:func:`_strict_rows`): a quote left open or a stray quote in a
+quoted field stops the run, it never joins or alters rows. JSON Lines output
+holds every float exactly.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import errno
 import io
 import json
 import math
 import os
+import re
 import shutil
 import sys
+import threading
 import time
+import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -33,7 +44,7 @@ import pandas as pd
 from .errors import InputError
 from .language import SCORED, unsupported_reason
 from .model import FramingModel
-from .tables import decoded_lines, iter_jsonl, open_binary
+from .tables import decoded_lines, iter_jsonl, jsonl_text, open_binary
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -158,21 +169,33 @@ def score_texts(model: FramingModel, texts: Sequence, explain: int = 0, max_char
     return columns
 
 
+def _listed(names: Sequence[str], at_most: int = 20) -> str:
+    """Column names for a message: all of them, or the first ``at_most`` and how many more."""
+    names = list(names)
+    if len(names) <= at_most:
+        return str(names)
+    return f"{names[:at_most]} and {len(names) - at_most:,} more"
+
+
 def carried_columns(columns: Sequence[str], options: ScoreOptions, source: str) -> list[str]:
-    """The input columns that go to the output, checked against what the input has."""
+    """The input columns that go to the output, checked against what the input has (in time linear in the columns)."""
     columns = list(columns)
-    if options.text_column not in columns:
+    present = set(columns)
+    if options.text_column not in present:
         raise InputError(
-            f"no column {options.text_column!r}; the columns are {columns} (choose one with --text-column)", path=source
+            f"no column {options.text_column!r}; the columns are {_listed(columns)} (choose one with --text-column)",
+            path=source,
         )
     named = [c for c in (options.id_column, *(options.keep or ()), *options.drop) if c]
-    unknown = [c for c in named if c not in columns]
+    unknown = [c for c in named if c not in present]
     if unknown:
-        raise InputError(f"no column(s) {unknown}; the columns are {columns}", path=source)
+        raise InputError(f"no column(s) {unknown}; the columns are {_listed(columns)}", path=source)
+    always = {options.text_column, options.id_column}
     if options.keep is not None:
-        wanted = set(options.keep) | {options.text_column, options.id_column}
+        wanted = set(options.keep) | always
         columns = [c for c in columns if c in wanted]
-    columns = [c for c in columns if c not in options.drop or c in (options.text_column, options.id_column)]
+    dropped = set(options.drop) - always
+    columns = [c for c in columns if c not in dropped]
     if not options.include_text:
         columns = [c for c in columns if c != options.text_column]
     return columns
@@ -225,40 +248,255 @@ def score_frame(
 
 # -- reading ----------------------------------------------------------------------------------------
 
+#: The longest CSV field (in characters) that is read. Far beyond any passage (a longer passage than
+#: ``max_chars`` becomes an error row, text kept), it bounds the memory an unclosed quote can take
+#: before it is reported (such a quote turns the rest of the file into one field).
+MAX_FIELD_CHARS = 1 << 26
+_BLOCK_SIZE = 1 << 22  # pyarrow's CSV blocks; grown for a file whose rows do not fit
+_MAX_BLOCK_SIZE = 1 << 28
+_SCAN_SIZE = 1 << 24
 
-def _csv_chunks(path: str, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+
+def _check_header(names: Sequence[str], path: str) -> None:
+    counts = Counter(names)
+    duplicated = sorted(name for name, n in counts.items() if n > 1)
+    if duplicated:
+        raise InputError(f"the header names these columns more than once: {_listed(duplicated)}", path=path, line=1)
+
+
+def _malformed(reason: str, path: str, start: int, end: int) -> InputError:
+    """The strict reader's complaint about the row on lines ``start``-``end``, naming the line where the row starts.
+
+    A quote left open makes the row run on over the following lines, so its first line is where to look.
+    """
+    if reason.startswith("unexpected end of data"):
+        return InputError(
+            "the file ends inside a quoted field: a quote in the row that starts on this line is never closed",
+            path=path,
+            line=start,
+        )
+    if reason.startswith("field larger than field limit"):
+        return InputError(
+            f"a field runs past {csv.field_size_limit():,} characters, the most that is read: "
+            "is a quote in the row that starts on this line left open?",
+            path=path,
+            line=start,
+        )
+    if reason.startswith("new-line character seen in unquoted field"):
+        return InputError(
+            "a carriage return (\\r) that does not end a line with \\n: re-save the file with \\n or \\r\\n line ends",
+            path=path,
+            line=end,
+        )
+    if end > start:
+        return InputError(
+            f"{reason} on line {end}, in a row that starts on this line: is a quote here left open?",
+            path=path,
+            line=start,
+        )
+    return InputError(f"malformed CSV ({reason})", path=path, line=end)
+
+
+def _strict_rows(path: str, sep: str, chunk_size: int) -> Iterator[tuple[list[str], list[list[str]]]]:
+    """The one reading rule for CSV and TSV: ``(header, rows)`` in chunks of at most ``chunk_size`` rows.
+
+    Python's csv module with ``strict=True``: a quote opens a quoted field only at the start of a field
+    (elsewhere it is a character like any other), ``""`` inside a quoted field is one quote, and a quoted
+    field must be closed and then followed by the separator or the end of the line. Every row must have
+    the header's number of fields; blank lines are skipped. Anything else stops the read with an error
+    naming the file and the line where the offending row starts. Gives one chunk (maybe empty) at least.
+    """
+    if csv.field_size_limit() < MAX_FIELD_CHARS:  # the default, 131,072 characters, is a short article
+        csv.field_size_limit(MAX_FIELD_CHARS)
     with open_binary(path) as handle:
         reader = csv.reader(decoded_lines(handle, path), delimiter=sep, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError("the file is empty (no header row)", path=path) from None
-        except csv.Error as exc:
-            raise InputError(f"header cannot be parsed ({exc})", path=path, line=1) from None
-        duplicated = sorted({c for c in header if header.count(c) > 1})
-        if duplicated:
-            raise InputError(f"the header names these columns more than once: {duplicated}", path=path, line=1)
+
+        def next_row() -> list[str] | None:
+            start = reader.line_num + 1
+            try:
+                return next(reader)
+            except StopIteration:
+                return None
+            except csv.Error as exc:
+                raise _malformed(str(exc), path, start, reader.line_num) from None
+
+        header = next_row()
+        if header is None:
+            raise InputError("the file is empty (no header row)", path=path)
+        _check_header(header, path)
         rows: list[list[str]] = []
         yielded = False
         while True:
-            try:
-                row = next(reader)
-            except StopIteration:
+            start = reader.line_num + 1
+            row = next_row()
+            if row is None:
                 break
-            except csv.Error as exc:
-                raise InputError(f"malformed CSV ({exc})", path=path, line=reader.line_num) from None
             if not row:
                 continue
             if len(row) != len(header):
-                raise InputError(
-                    f"{len(row)} fields where the header has {len(header)}", path=path, line=reader.line_num
-                )
+                problem = f"{len(row)} fields where the header has {len(header)}"
+                if reader.line_num > start:
+                    problem += f" (the row runs from here to line {reader.line_num}: is a quote here left open?)"
+                raise InputError(problem, path=path, line=start)
             rows.append(row)
             if len(rows) == chunk_size:
-                yield pd.DataFrame(rows, columns=header, dtype=object)
+                yield header, rows
                 rows, yielded = [], True
         if rows or not yielded:
-            yield pd.DataFrame(rows, columns=header, dtype=object)
+            yield header, rows
+
+
+def _csv_chunks(path: str, sep: str, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """CSV from standard input (or any stream read once) by the strict reader, as DataFrames of text."""
+    for header, rows in _strict_rows(path, sep, chunk_size):
+        # through one 2-D array: building a frame from lists costs time per column, and there may be 100k
+        values = np.array(rows, dtype=object) if rows else np.empty((0, len(header)), dtype=object)
+        yield pd.DataFrame(values, columns=header, dtype=object)
+
+
+def _strict_batches(path: str, sep: str, chunk_size: int, skip: int = 0) -> Iterator["pa.RecordBatch"]:
+    """The strict reader's rows as Arrow text columns (as pyarrow gives them), from row ``skip`` on."""
+    import pyarrow as pa
+
+    for header, rows in _strict_rows(path, sep, chunk_size):
+        if skip >= len(rows) and rows:
+            skip -= len(rows)
+            continue
+        rows, skip = rows[skip:], 0
+        columns = list(zip(*rows)) if rows else [()] * len(header)
+        yield pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=header)
+
+
+def _plain_quoting(path: str, sep: str) -> bool:
+    """True when every quote in a CSV file opens a field, closes one, or is doubled inside one.
+
+    pyarrow's reader and the strict reader then read the same rows. Other files (a quote inside an
+    unquoted field, a quoted field followed by more text or never closed, a carriage return that does
+    not end a line) are left to the strict reader, which keeps such quotes exactly or names the line
+    at fault; pyarrow would quietly join or alter rows. One vectorised pass over the bytes: quotes
+    alternate between opening (only where a field starts, or right after a closing quote: ``""``) and
+    closing (only before a separator, a line end or a quote).
+    """
+    separator, quote, lf, cr = ord(sep), ord('"'), ord("\n"), ord("\r")
+    inside = False  # in a quoted field where the block starts
+    before = lf  # the byte before the block: the file starts a field
+    close_pending = cr_pending = False  # the previous block ended on a closing quote / a carriage return
+    first = True
+    with open_binary(path) as handle:
+        while True:
+            try:
+                data = handle.read(_SCAN_SIZE)
+            except (OSError, EOFError) as exc:  # a truncated or corrupt gzip stream
+                raise InputError(f"cannot read further ({exc})", path=path) from None
+            if not data:
+                break
+            if first and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            first = False
+            if not data:
+                continue
+            block = np.frombuffer(data, dtype=np.uint8)
+            n = len(block)
+            if close_pending and block[0] not in (separator, lf, cr, quote):
+                return False
+            if cr_pending and block[0] != lf:
+                return False
+            cr_pending = False
+            if data.find(b"\r") != -1:
+                returns = np.flatnonzero(block == cr)
+                cr_pending = bool(returns[-1] == n - 1)
+                if (block[returns[returns < n - 1] + 1] != lf).any():
+                    return False
+            quotes = np.flatnonzero(block == quote)
+            close_pending = False
+            if len(quotes):
+                opening, closing = quotes[int(inside) :: 2], quotes[1 - int(inside) :: 2]
+                prev = np.where(opening > 0, block[np.maximum(opening - 1, 0)], before)
+                if not ((prev == separator) | (prev == lf) | (prev == quote)).all():
+                    return False
+                nxt = block[np.minimum(closing + 1, n - 1)]
+                if not ((nxt == separator) | (nxt == lf) | (nxt == cr) | (nxt == quote) | (closing == n - 1)).all():
+                    return False
+                close_pending = bool(len(closing) and closing[-1] == n - 1)
+                inside = inside != bool(len(quotes) % 2)
+            before = block[-1]
+    return not inside and not cr_pending
+
+
+def _open_arrow_csv(path: str, sep: str, block_size: int, threads: bool):
+    """pyarrow's streaming CSV reader, every column as text, with blocks of at least ``block_size`` bytes.
+
+    Returns the reader and its block size (grown when the first rows do not fit in a block), or None where
+    pyarrow cannot read the start of the file.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    while True:
+        try:
+            reader = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=threads),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    default_column_type=pa.string(), strings_can_be_null=False, quoted_strings_can_be_null=False
+                ),
+            )
+            return reader, block_size
+        except (pa.ArrowInvalid, OSError) as exc:
+            if "straddling" not in str(exc) or block_size >= _MAX_BLOCK_SIZE:
+                return None
+        block_size *= 4
+
+
+def _arrow_batches(
+    path: str, sep: str, chunk_size: int, threads: bool, reader, block_size: int
+) -> Iterator["pa.RecordBatch"]:
+    """The batches of an open pyarrow CSV reader; where pyarrow fails, the strict reader takes over.
+
+    A row longer than pyarrow's block is read again with larger blocks (from the start, skipping the
+    rows already given); any other failure goes to the strict reader, which names the line at fault
+    (or, should it read the file after all, gives the remaining rows).
+    """
+    import pyarrow as pa
+
+    done = 0
+    while reader is not None:
+        skip = done
+        try:
+            for batch in reader:
+                if skip >= batch.num_rows:
+                    skip -= batch.num_rows
+                    continue
+                if skip:
+                    batch, skip = batch.slice(skip), 0
+                done += batch.num_rows
+                yield batch
+            return
+        except (pa.ArrowInvalid, OSError) as exc:
+            if "straddling" not in str(exc) or block_size >= _MAX_BLOCK_SIZE:
+                break
+        reader, block_size = _open_arrow_csv(path, sep, block_size * 4, threads) or (None, 0)
+    yield from _strict_batches(path, sep, chunk_size, skip=done)
+
+
+def _arrow_csv_chunks(path: str, sep: str, chunk_size: int, threads: bool = True) -> Iterator["pa.Table"]:
+    """CSV as pyarrow Tables of text, exactly as written, read by the strict rule.
+
+    pyarrow's fast reader is lenient (an unclosed quote joins the following rows into one value), so it
+    reads only files whose quoting :func:`_plain_quoting` finds plain; the strict reader reads the rest,
+    and whatever pyarrow fails on (an empty file, bytes that are not UTF-8: it says which line).
+    """
+    import pyarrow as pa
+
+    opened = _open_arrow_csv(path, sep, _BLOCK_SIZE, threads) if _plain_quoting(path, sep) else None
+    if opened is None:
+        yield from (pa.Table.from_batches([batch]) for batch in _strict_batches(path, sep, chunk_size))
+        return
+    reader, block_size = opened
+    _check_header(reader.schema.names, path)
+    batches = _arrow_batches(path, sep, chunk_size, threads, reader, block_size)
+    yield from _rechunk(batches, reader.schema, chunk_size)
 
 
 def _jsonl_chunks(path: str, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -288,35 +526,6 @@ def _rechunk(batches, schema, chunk_size: int) -> Iterator["pa.Table"]:
             buffer, held, yielded = rest.to_batches(), rest.num_rows, True
     if held or not yielded:
         yield pa.Table.from_batches(buffer, schema=schema)
-
-
-def _arrow_csv_chunks(path: str, sep: str, chunk_size: int, threads: bool = True) -> Iterator["pa.Table"]:
-    """CSV through pyarrow's streaming reader: every column as text, exactly as written."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 22, use_threads=threads),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                default_column_type=pa.string(), strings_can_be_null=False, quoted_strings_can_be_null=False
-            ),
-        )
-        names = reader.schema.names
-        duplicated = sorted({c for c in names if names.count(c) > 1})
-        if duplicated:
-            raise InputError(f"the header names these columns more than once: {duplicated}", path=path, line=1)
-        yield from _rechunk(reader, reader.schema, chunk_size)
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except (pa.ArrowInvalid, OSError) as exc:
-        # pyarrow does not say which line is wrong: find it with the line-counting reader
-        for _ in _csv_chunks(path, sep, chunk_size):
-            pass
-        kind = "TSV" if sep == "\t" else "CSV"
-        raise InputError(f"cannot be read as {kind} ({exc})", path=path) from None
 
 
 def _parquet_chunks(path: str, chunk_size: int) -> Iterator["pa.Table"]:
@@ -349,7 +558,8 @@ def read_chunks(path: str, fmt: str, chunk_size: int = 10_000, *, threads: bool 
 
     CSV/TSV files and Parquet come as pyarrow Tables (CSV values as text, exactly as
     written); JSONL and standard input come as pandas DataFrames, JSONL values keeping
-    their JSON types.
+    their JSON types. CSV and TSV, files and standard input alike, are read by the
+    strict rule of :func:`_strict_rows`.
     """
     if fmt in ("csv", "tsv"):
         if path == "-":
@@ -396,10 +606,10 @@ def _arrow_output(table, scores: dict, carried: Sequence[str]):
     import pyarrow as pa
 
     clashes = _renamed(carried, scores)
-    columns, names = [], []
-    for name in carried:
-        columns.append(table.column(name))
-        names.append(clashes.get(name, name))
+    position = {name: i for i, name in enumerate(table.column_names)}
+    everything = table.columns  # by position: looking a column up by name takes time, and a table may have 100k
+    columns = [everything[position[name]] for name in carried]
+    names = [clashes.get(name, name) for name in carried]
     for name, values in scores.items():
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":
             columns.append(pa.array(values, from_pandas=True))  # NaN (unscored) becomes null
@@ -430,14 +640,14 @@ def _serialise(out, fmt: str, header: bool = False) -> bytes:
 
             pacsv.write_csv(out, sink, pacsv.WriteOptions(include_header=header, delimiter=sep))
         else:
-            return _serialise(out.to_pandas(), fmt, header)
+            return jsonl_text(out).encode("utf-8")
         return sink.getvalue().to_pybytes()
     if fmt == "parquet":
         buffer = io.BytesIO()
         out.to_parquet(buffer, index=False)
         return buffer.getvalue()
     if fmt == "jsonl":
-        return out.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8") if len(out) else b""
+        return jsonl_text(out).encode("utf-8")  # floats exactly, unlike to_json
     return out.to_csv(index=False, header=header, sep=sep, lineterminator="\n").encode("utf-8")
 
 
@@ -461,9 +671,8 @@ def _process_chunk(chunk, model: FramingModel, options: ScoreOptions, carried: l
     return stats, None
 
 
-def _join_parts(parts: list[Path], columns: list[str], target: Path, fmt: str) -> None:
-    """Join part files into ``target`` through a temporary file and a rename."""
-    tmp = target.with_name(f".{target.name}.partial")
+def _join_parts(parts: list[Path], columns: list[str], target: Path, fmt: str, tmp: Path) -> None:
+    """Join part files into ``target`` through the temporary file ``tmp`` (on the same file system) and a rename."""
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -517,36 +726,179 @@ class ScoreSummary:
         return text
 
 
+_HELD_OUTPUTS: set[str] = set()  # lock files this process holds (a POSIX lock does not keep a process from itself)
+_HELD_GUARD = threading.Lock()
+
+
+class _OutputLock:
+    """An exclusive lock on an output for the length of a run: a second run writing the same output is refused.
+
+    The lock file beside the output (``.<name>.lock``) carries a POSIX record lock, which the system drops
+    when the process ends, however it ends (kill -9 included), and which forked workers do not inherit;
+    the run removes the file when it ends. Where the system offers no such lock (Windows, some network
+    file systems) runs are not refused, but each still stages its parts in a folder of its own, so the
+    output is always one run's whole output.
+    """
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.path = target.with_name(f".{target.name}.lock")
+        self.fd: int | None = None
+        self.key = ""
+
+    def acquire(self) -> bool:
+        """Take the lock; False where locks are not available. Raises InputError while another run holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return False
+        busy = InputError(
+            "another framing run is writing this output now; wait for it to end or choose another output",
+            path=str(self.target),
+        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise InputError(
+                "cannot write here: a file stands where a folder of the path should be", path=str(self.target)
+            ) from None
+        except OSError as exc:
+            raise InputError(f"cannot create the output's folder ({exc.strerror})", path=str(self.target)) from None
+        self.key = os.path.realpath(self.path)
+        with _HELD_GUARD:
+            if self.key in _HELD_OUTPUTS:
+                raise busy
+            _HELD_OUTPUTS.add(self.key)
+        try:
+            while True:
+                try:
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                except OSError as exc:
+                    problem = f"cannot write beside the output ({exc.strerror})"
+                    raise InputError(problem, path=str(self.target)) from None
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    os.close(fd)
+                    if exc.errno in (errno.EACCES, errno.EAGAIN):
+                        raise busy from None
+                    with _HELD_GUARD:
+                        _HELD_OUTPUTS.discard(self.key)
+                    return False  # the file system cannot lock
+                # the run that held the lock may have removed the file meanwhile: hold the file that is there
+                mine = os.fstat(fd)
+                try:
+                    here = os.stat(self.path)
+                except FileNotFoundError:
+                    here = None
+                if here is not None and (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                    self.fd = fd
+                    return True
+                os.close(fd)
+        except BaseException:
+            with _HELD_GUARD:
+                _HELD_OUTPUTS.discard(self.key)
+            raise
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (removed first, so no other run can lock a file on its way out)."""
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+        with _HELD_GUARD:
+            _HELD_OUTPUTS.discard(self.key)
+
+
 class _Staging:
-    """The folder of finished parts beside the output, and the record of what they came from."""
+    """The run's own folder of finished parts beside the output, and the record of what they came from.
+
+    Every run stages in a folder of its own, ``.<name>.parts-<token>``, and holds a lock on the output
+    (:class:`_OutputLock`) from start to end. ``resume`` adopts the folder an interrupted run left for the
+    same input, model and options; a run that does not resume clears what interrupted runs left.
+    """
 
     def __init__(self, target: Path, fingerprint: dict):
-        self.folder = target.with_name(f".{target.name}.parts")
-        self.record = self.folder / "progress.json"
+        self.target = target
+        self.folder = target.with_name(f".{target.name}.parts-{uuid.uuid4().hex[:12]}")
         self.fingerprint = json.loads(json.dumps(fingerprint))  # as it will read back from the record
         self.parts: list[dict] = []
+        self.lock = _OutputLock(target)
+        self.locked = False
+
+    @property
+    def record(self) -> Path:
+        return self.folder / "progress.json"
+
+    def _left_over(self) -> list[Path]:
+        """Staging folders that earlier runs left for this output, the most recent first."""
+        pattern = re.compile(re.escape(f".{self.target.name}.parts") + r"(-[0-9a-f]{12})?")  # no token: older versions
+
+        def saved(folder: Path) -> int:
+            try:
+                return (folder / "progress.json").stat().st_mtime_ns
+            except OSError:
+                return 0
+
+        try:
+            found = [p for p in self.target.parent.iterdir() if pattern.fullmatch(p.name) and p.is_dir()]
+        except OSError:
+            return []
+        return sorted(found, key=saved, reverse=True)
 
     def start(self, resume: bool) -> int:
-        """Prepare the folder; return the number of input rows already done."""
-        if resume and self.record.exists():
-            state = json.loads(self.record.read_text(encoding="utf-8"))
-            if state.get("fingerprint") != self.fingerprint:
-                changed = sorted(k for k in self.fingerprint if state.get("fingerprint", {}).get(k) != self.fingerprint[k])
+        """Lock the output and prepare the folder; return the number of input rows already done."""
+        self.locked = self.lock.acquire()
+        try:
+            return self._prepare(resume)
+        except BaseException:
+            self.release()
+            raise
+
+    def _prepare(self, resume: bool) -> int:
+        left = self._left_over()
+        if resume:
+            changed, newest = None, None
+            for folder in left:
+                try:
+                    state = json.loads((folder / "progress.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                if state.get("fingerprint") == self.fingerprint:
+                    return self._adopt(folder, state, [f for f in left if f != folder])
+                if changed is None:
+                    earlier = state.get("fingerprint", {})
+                    changed = sorted(k for k in self.fingerprint if earlier.get(k) != self.fingerprint[k])
+                    newest = folder
+            if changed is not None:
                 raise InputError(
                     f"cannot resume: {', '.join(changed)} changed since the interrupted run; run again without --resume",
-                    path=str(self.folder),
+                    path=str(newest),
                 )
-            self.parts = [p for p in state["parts"] if (self.folder / p["file"]).exists()]
-            if len(self.parts) != len(state["parts"]):
-                raise InputError("cannot resume: part files are missing; run again without --resume", path=str(self.folder))
-            for stray in self.folder.iterdir():
-                if stray.name.endswith(".tmp"):
-                    stray.unlink()
-            return sum(p["input_rows"] for p in self.parts)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.locked:  # no other run is writing this output: what is left is from runs that ended
+            for folder in left:
+                shutil.rmtree(folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self._save()
         return 0
+
+    def _adopt(self, folder: Path, state: dict, others: list[Path]) -> int:
+        """Continue in the folder of an interrupted run; return the number of input rows it did."""
+        self.folder = folder
+        self.parts = [p for p in state["parts"] if (folder / p["file"]).exists()]
+        if len(self.parts) != len(state["parts"]):
+            raise InputError("cannot resume: part files are missing; run again without --resume", path=str(folder))
+        for stray in folder.iterdir():
+            if stray.name.endswith(".tmp"):
+                stray.unlink()
+        if self.locked:
+            for other in others:
+                shutil.rmtree(other, ignore_errors=True)
+        return sum(p["input_rows"] for p in self.parts)
 
     def _save(self) -> None:
         tmp = self.record.with_name("progress.json.tmp")
@@ -564,8 +916,18 @@ class _Staging:
         self._save()
 
     def finish(self, target: Path, fmt: str, columns: list[str]) -> None:
-        _join_parts([self.folder / p["file"] for p in self.parts], columns, target, fmt)
+        """Join the parts into ``target`` (through a file in this run's folder, so no other run can touch it)."""
+        parts = [self.folder / p["file"] for p in self.parts]
+        _join_parts(parts, columns, target, fmt, self.folder / f"joined.{fmt}.tmp")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove this run's folder: there is nothing to resume."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def release(self) -> None:
+        """Let other runs write the output again."""
+        self.lock.release()
 
     def totals(self) -> tuple[int, int]:
         return sum(p["scored"] for p in self.parts), sum(p["errors"] for p in self.parts)
@@ -723,112 +1085,118 @@ def score_file(
     staging = None if streaming else _Staging(Path(target), _fingerprint(source, fmt, out_fmt, model, options, chunk_size))
     if staging is not None and source != "-" and Path(source).resolve() == Path(target).resolve():
         raise InputError("the output would overwrite the input; choose another output file", path=target)
+    if staging is not None and Path(target).is_dir():
+        raise InputError("is a folder; give the output a file name", path=target)
     skip = staging.start(resume) if staging else 0
-
-    jobs = resolve_jobs(jobs)
-    # with worker processes on every core, a multi-threaded reader would only compete with them
-    chunks = read_chunks(source, fmt, chunk_size, threads=jobs == 1)
-    carried: list[str] | None = None
-    columns_out: list[str] | None = None
-    renamed: dict = {}
-    rows_seen = 0
-    index = len(staging.parts) if staging else 0
-
-    def tasks():
-        nonlocal carried, rows_seen, index
-        for chunk in chunks:
-            names = _chunk_columns(chunk)
-            if carried is None:
-                carried = carried_columns(names, options, source)
-            elif fmt == "jsonl" and options.keep is None:
-                new = [c for c in names if c not in carried and c not in options.drop]
-                if new and out_fmt != "jsonl":
-                    raise InputError(
-                        f"column(s) {new} first appear after row {rows_seen}; a {out_fmt} output needs the same "
-                        "columns in every row: write JSONL, or name the columns to carry with --keep",
-                        path=source,
-                    )
-                carried = carried + new
-            start = rows_seen
-            rows_seen += len(chunk)
-            if rows_seen <= skip and len(chunk):
-                continue
-            if start < skip:
-                chunk = chunk.slice(skip - start) if _is_arrow(chunk) else chunk.iloc[skip - start :]
-            if not _is_arrow(chunk):
-                chunk = chunk.reindex(columns=list(dict.fromkeys([*carried, options.text_column])))
-            part = staging.part_path(index, out_fmt) if staging else None
-            index += 1
-            yield chunk, list(carried), part
-
-    def run_all():
-        if jobs == 1:
-            for chunk, names, part in tasks():
-                yield _process_chunk(chunk, model, options, names, out_fmt, part)
-        elif _can_fork():
-            # Forked workers start with this process's modules and model already loaded:
-            # no imports, no unpickling, nothing shipped per chunk but the chunk itself.
-            from joblib import Parallel, delayed
-
-            _FORKED["model"] = model
-            try:
-                # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
-                with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as parallel:
-                    window, size = [], jobs  # a first small window gets every worker going at once
-                    # read ahead in a thread (started after the fork), so workers never wait for the reader
-                    for task in _read_ahead(tasks(), 8 * jobs):
-                        window.append(task)
-                        if len(window) == size:
-                            size = 16 * jobs
-                            yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
-                            window = []
-                    if window:
-                        yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
-            finally:
-                _FORKED.clear()
-        else:
-            from joblib import Parallel, delayed
-
-            shared = _SharedModel(model)
-            parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-            yield from parallel(delayed(_process_chunk)(c, shared, options, n, out_fmt, p) for c, n, p in tasks())
-
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=estimate_rows(source, fmt), initial=skip, unit=" passages", unit_scale=True, file=sys.stderr, dynamic_ncols=True)
-    scored = errors = 0
-    written_chunks = 0
     try:
-        for stats, data in run_all():
-            renamed, columns_out = stats["renamed"], stats["columns"]
-            scored += stats["rows"] - stats["errors"]
-            errors += stats["errors"]
-            if staging is None:
-                if written_chunks == 0 and out_fmt in _SEPARATORS:
-                    data = _csv_header(columns_out, out_fmt) + data
-                sys.stdout.flush()
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
+        jobs = resolve_jobs(jobs)
+        # with worker processes on every core, a multi-threaded reader would only compete with them
+        chunks = read_chunks(source, fmt, chunk_size, threads=jobs == 1)
+        carried: list[str] | None = None
+        columns_out: list[str] | None = None
+        renamed: dict = {}
+        rows_seen = 0
+        index = len(staging.parts) if staging else 0
+
+        def tasks():
+            nonlocal carried, rows_seen, index
+            for chunk in chunks:
+                names = _chunk_columns(chunk)
+                if carried is None:
+                    carried = carried_columns(names, options, source)
+                elif fmt == "jsonl" and options.keep is None:
+                    known = set(carried).union(options.drop)
+                    new = [c for c in names if c not in known]
+                    if new and out_fmt != "jsonl":
+                        raise InputError(
+                            f"column(s) {new} first appear after row {rows_seen}; a {out_fmt} output needs the same "
+                            "columns in every row: write JSONL, or name the columns to carry with --keep",
+                            path=source,
+                        )
+                    carried = carried + new
+                start = rows_seen
+                rows_seen += len(chunk)
+                if rows_seen <= skip and len(chunk):
+                    continue
+                if start < skip:
+                    chunk = chunk.slice(skip - start) if _is_arrow(chunk) else chunk.iloc[skip - start :]
+                if not _is_arrow(chunk):
+                    chunk = chunk.reindex(columns=list(dict.fromkeys([*carried, options.text_column])))
+                part = staging.part_path(index, out_fmt) if staging else None
+                index += 1
+                yield chunk, list(carried), part
+
+        def run_all():
+            if jobs == 1:
+                for chunk, names, part in tasks():
+                    yield _process_chunk(chunk, model, options, names, out_fmt, part)
+            elif _can_fork():
+                # Forked workers start with this process's modules and model already loaded:
+                # no imports, no unpickling, nothing shipped per chunk but the chunk itself.
+                from joblib import Parallel, delayed
+
+                _FORKED["model"] = model
+                try:
+                    # the pool lives for the whole run; chunks go out in windows, so memory stays bounded
+                    with Parallel(n_jobs=jobs, backend="multiprocessing", batch_size=1) as parallel:
+                        window, size = [], jobs  # a first small window gets every worker going at once
+                        # read ahead in a thread (started after the fork), so workers never wait for the reader
+                        for task in _read_ahead(tasks(), 8 * jobs):
+                            window.append(task)
+                            if len(window) == size:
+                                size = 16 * jobs
+                                yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
+                                window = []
+                        if window:
+                            yield from parallel(delayed(_process_forked)(c, options, n, out_fmt, p) for c, n, p in window)
+                finally:
+                    _FORKED.clear()
             else:
-                staging.add(out_fmt, stats)
-            written_chunks += 1
+                from joblib import Parallel, delayed
+
+                shared = _SharedModel(model)
+                parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+                yield from parallel(delayed(_process_chunk)(c, shared, options, n, out_fmt, p) for c, n, p in tasks())
+
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=estimate_rows(source, fmt), initial=skip, unit=" passages", unit_scale=True, file=sys.stderr, dynamic_ncols=True)
+        scored = errors = 0
+        written_chunks = 0
+        try:
+            for stats, data in run_all():
+                renamed, columns_out = stats["renamed"], stats["columns"]
+                scored += stats["rows"] - stats["errors"]
+                errors += stats["errors"]
+                if staging is None:
+                    if written_chunks == 0 and out_fmt in _SEPARATORS:
+                        data = _csv_header(columns_out, out_fmt) + data
+                    sys.stdout.flush()
+                    sys.stdout.buffer.write(data)
+                    sys.stdout.buffer.flush()
+                else:
+                    staging.add(out_fmt, stats)
+                written_chunks += 1
+                if bar is not None:
+                    bar.update(stats["rows"])
+                if stop_after_chunks is not None and written_chunks >= stop_after_chunks:
+                    raise KeyboardInterrupt
+        except InputError:
+            if staging is not None:  # the input is broken: nothing to resume
+                staging.discard()
+            raise
+        finally:
             if bar is not None:
-                bar.update(stats["rows"])
-            if stop_after_chunks is not None and written_chunks >= stop_after_chunks:
-                raise KeyboardInterrupt
-    except InputError:
-        if staging is not None:  # the input is broken: nothing to resume
-            shutil.rmtree(staging.folder, ignore_errors=True)
-        raise
+                bar.close()
+        if staging is not None:
+            if columns_out is None:  # every chunk was done before a resume
+                empty = pd.DataFrame(columns=carried or [])
+                columns_out = _process_chunk(empty, model, options, carried or [], out_fmt, None)[0]["columns"]
+            staging.finish(Path(target), out_fmt, columns_out)
+            scored, errors = staging.totals()
+        return ScoreSummary(scored + errors, scored, errors, time.perf_counter() - started, renamed, skip)
     finally:
-        if bar is not None:
-            bar.close()
-    if staging is not None:
-        if columns_out is None:  # every chunk was done before a resume
-            empty = pd.DataFrame(columns=carried or [])
-            columns_out = _process_chunk(empty, model, options, carried or [], out_fmt, None)[0]["columns"]
-        staging.finish(Path(target), out_fmt, columns_out)
-        scored, errors = staging.totals()
-    return ScoreSummary(scored + errors, scored, errors, time.perf_counter() - started, renamed, skip)
+        if staging is not None:
+            staging.release()

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["table_format", "write_table", "iter_jsonl", "open_binary", "decoded_lines"]
+__all__ = ["table_format", "write_table", "iter_jsonl", "open_binary", "decoded_lines", "jsonl_text"]
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -118,5 +119,114 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = 
 
 def _serialise(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "jsonl":
-        return frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) else ""
+        return jsonl_text(frame)
     return frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",")
+
+
+def jsonl_text(table) -> str:
+    """A table (a pandas DataFrame or a pyarrow Table) as JSON Lines, one object per row, floats written exactly.
+
+    pandas' ``to_json`` rounds floats to 15 significant digits at most (10 by default); here every float,
+    nested ones (in lists and objects) included, is written in the shortest form that reads back as the
+    same number. Missing values (None, NaN, NA, NaT) are ``null``; infinities are ``Infinity`` and
+    ``-Infinity``, as Python's json module writes and reads them. Other values are written as pandas
+    writes them (dates as epoch milliseconds). The work is done column by column, so a table of many
+    columns costs no more than one of many rows.
+    """
+    if not len(table):
+        return ""
+    if isinstance(table, pd.DataFrame):
+        names, columns = list(table.columns), _frame_json_values(table)
+    else:
+        names, columns = table.column_names, [_arrow_json_values(column) for column in table.columns]
+    if not names:
+        return "{}\n" * len(table)
+    keys = (_encode_text(str(name)).replace("%", "%%") for name in names)
+    line = "{" + ",".join(f"{key}:%s" for key in keys) + "}\n"
+    return "".join([line % row for row in zip(*columns)])
+
+
+_encode_text = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept as it is
+
+
+def _float_texts(values: np.ndarray) -> list[str]:
+    """Floats as JSON numbers in their shortest exact form; NaN as null, infinities as Python's json writes them."""
+    if values.dtype == np.float64:
+        texts = [repr(v) for v in values.tolist()]
+    else:  # numpy writes a float32 as the shortest text that reads back as that float32
+        texts = values.astype(str).tolist()
+    if not np.isfinite(values).all():
+        odd = {"nan": "null", "inf": "Infinity", "-inf": "-Infinity"}
+        texts = [odd.get(text, text) for text in texts]
+    return texts
+
+
+def _frame_json_values(frame: pd.DataFrame) -> list[list[str]]:
+    """The values of every column of a DataFrame as JSON texts, the text columns taken out all at once."""
+    dtypes = frame.dtypes.tolist()
+    texty = [i for i, dtype in enumerate(dtypes) if dtype == object or isinstance(dtype, pd.StringDtype)]
+    columns: list = [None] * len(dtypes)
+    if texty:  # one copy for them all: a frame may have 100k columns, and taking each out costs more than its values
+        block = frame.iloc[:, texty].to_numpy(dtype=object)
+        for i, values in zip(texty, block.T.tolist()):
+            columns[i] = [_encode_text(v) if type(v) is str else _json_value(v) for v in values]
+    for i, values in enumerate(columns):
+        if values is None:
+            columns[i] = _json_values(frame.iloc[:, i])
+    return columns
+
+
+def _json_values(column: pd.Series) -> list[str]:
+    """The values of one pandas column as JSON texts."""
+    dtype = column.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_texts(column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=np.nan))
+    if pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
+        return ["true" if v else "false" for v in column.tolist()]
+    if pd.api.types.is_integer_dtype(dtype) and not column.hasnans:
+        return [str(v) for v in column.tolist()]
+    if dtype == object or isinstance(dtype, pd.StringDtype):
+        return [_encode_text(v) if type(v) is str else _json_value(v) for v in column.tolist()]
+    if pd.api.types.is_extension_array_dtype(dtype):  # categories, nullable numbers
+        return [_encode_text(v) if type(v) is str else _json_value(v) for v in column.astype(object).tolist()]
+    # dates, durations and the like: as pandas writes them
+    return [json.dumps(v, ensure_ascii=False) for v in json.loads(column.to_json(orient="values"))]
+
+
+def _arrow_json_values(column) -> list[str]:
+    """The values of one pyarrow column as JSON texts, as :func:`_json_values` gives them for its pandas form."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_floating(kind):
+        return _float_texts(column.to_numpy())  # nulls come as NaN
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ["null" if v is None else _encode_text(v) for v in column.to_pylist()]
+    if column.null_count == 0 and pa.types.is_boolean(kind):
+        return ["true" if v else "false" for v in column.to_pylist()]
+    if column.null_count == 0 and pa.types.is_integer(kind):
+        return [str(v) for v in column.to_pylist()]
+    return _json_values(column.to_pandas())
+
+
+def _json_value(value) -> str:
+    """One value of an object column as JSON."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "null"
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return "null"
+        return repr(float(value)) if np.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def _jsonable(value):
+    """What :func:`json.dumps` cannot write itself, as something it can.
+
+    numpy values exactly; anything else (dates, decimals) as pandas writes it.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return json.loads(pd.Series([value], dtype=object).to_json(orient="values"))[0]

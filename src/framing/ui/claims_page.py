@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from framing import compare
@@ -50,12 +48,12 @@ def render() -> None:
         with st.container(border=True):
             st.markdown(f'<span style="background:{COLOURS.get(pair["verdict"], "#555")};color:white;padding:1px 8px;border-radius:9px">'
                         f'{pair["verdict"]}</span> gap {pair["gap"]:+.2f} · similarity {pair["similarity"]:.2f} · '
-                        f'story {html.escape(str(pair["story"]))}', unsafe_allow_html=True)
+                        f'story {common.text_html(pair["story"])}', unsafe_allow_html=True)
             a, b = st.columns(2)
-            a.markdown(f"**{html.escape(str(pair['passage_group']))}** ({html.escape(str(pair['passage']))}) · "
-                       f"index {pair['passage_index']:+.2f}<br>{html.escape(str(pair['passage_text']))}", unsafe_allow_html=True)
-            b.markdown(f"**official statement** ({html.escape(str(pair['statement']))}) · index {pair['statement_index']:+.2f}"
-                       f"<br>{html.escape(str(pair['statement_text']))}", unsafe_allow_html=True)
+            a.markdown(f"**{common.text_html(pair['passage_group'])}** ({common.text_html(pair['passage'])}) · "
+                       f"index {pair['passage_index']:+.2f}<br>{common.text_html(pair['passage_text'])}", unsafe_allow_html=True)
+            b.markdown(f"**official statement** ({common.text_html(pair['statement'])}) · index {pair['statement_index']:+.2f}"
+                       f"<br>{common.text_html(pair['statement_text'])}", unsafe_allow_html=True)
     st.download_button("Download the pairs (CSV)", claims.to_csv(index=False).encode("utf-8"), "claims.csv", "text/csv",
                        key="claims_download")
 

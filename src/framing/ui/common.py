@@ -8,7 +8,9 @@ State is per user (``st.session_state``); the model is cached by its file's hash
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from framing import service
-from framing.errors import FramingError
+from framing.errors import FramingError, InputError
 from framing.model import FramingModel
+from framing.report import markdown_text
 from framing.views import Collection, Filters, claims_view, compare_view, filter_mask, prepare
 
 #: The bundled corpus, scored by the active model.
@@ -27,6 +30,12 @@ BUNDLED = "Bundled corpus"
 DATA_ENV = "FRAMING_DASHBOARD_DATA"
 #: Largest upload accepted, in megabytes.
 UPLOAD_LIMIT_MB = 200
+#: Most rows an upload may hold (larger tables: ``framing score`` on the command line).
+UPLOAD_LIMIT_ROWS = 1_000_000
+#: Most data an upload may unpack to once read (decompressed, every value decoded), in megabytes.
+UPLOAD_LIMIT_DATA_MB = 1_000
+#: Rows read at a time from an upload, so that the limits are checked before much more is read.
+UPLOAD_CHUNK_ROWS = 10_000
 #: Groups the Compare page can put side by side, at most.
 MAX_GROUPS = 8
 #: Label colours, in label-set order (the codebook's).
@@ -119,6 +128,112 @@ def add_upload(name: str, scored: pd.DataFrame) -> None:
     st.session_state["_show_dataset"] = name
 
 
+class _Budget:
+    """The rows and megabytes an upload may still unpack to; refuses it, naming it, once either is spent."""
+
+    def __init__(self, name: str):
+        self.name, self.rows, self.bytes = name, 0, 0
+
+    def refuse(self, what: str) -> InputError:
+        return InputError(f"{what}; the dashboard reads uploads of at most {UPLOAD_LIMIT_MB:,} MB, "
+                          f"{UPLOAD_LIMIT_ROWS:,} rows and {UPLOAD_LIMIT_DATA_MB:,} MB of data once decompressed "
+                          "(score larger tables with framing score on the command line)", path=self.name)
+
+    def spend(self, rows: int, size: int) -> None:
+        self.rows += rows
+        self.bytes += size
+        if self.rows > UPLOAD_LIMIT_ROWS:
+            raise self.refuse(f"more than {UPLOAD_LIMIT_ROWS:,} rows")
+        if self.bytes > UPLOAD_LIMIT_DATA_MB * 2**20:
+            raise self.refuse(f"more than {UPLOAD_LIMIT_DATA_MB:,} MB of data once decompressed")
+
+
+def _parquet_tables(path: str, budget: _Budget) -> list:
+    """A Parquet upload as Arrow tables, refused from its metadata or its dictionaries before its values are unpacked.
+
+    The row count and decompressed size come from the file's metadata; text columns are read
+    as dictionaries, whose decoded size is known without decoding them (a file of one long
+    value repeated unpacks to gigabytes from a few kilobytes), and decoded only once the
+    whole file is known to fit.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        metadata, schema = parquet.metadata, parquet.schema_arrow
+    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+        raise InputError(f"not a readable Parquet file ({exc})", path=budget.name) from None
+    if metadata.num_rows > UPLOAD_LIMIT_ROWS:
+        raise budget.refuse(f"{metadata.num_rows:,} rows")
+    unpacked = sum(metadata.row_group(g).column(c).total_uncompressed_size
+                   for g in range(metadata.num_row_groups) for c in range(metadata.num_columns))
+    if unpacked > UPLOAD_LIMIT_DATA_MB * 2**20:
+        raise budget.refuse(f"{unpacked / 2**20:,.0f} MB of data once decompressed")
+    texts = [f.name for f in schema if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
+             or pa.types.is_large_string(f.type) or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    batches = []
+    try:
+        for batch in pq.ParquetFile(path, read_dictionary=texts).iter_batches(batch_size=UPLOAD_CHUNK_ROWS):
+            size = 0
+            for column in batch.columns:
+                if pa.types.is_dictionary(column.type):  # its values' lengths, one per row, and an offset each
+                    size += (pc.sum(pc.take(pc.binary_length(column.dictionary), column.indices)).as_py() or 0) + 8 * len(column)
+                else:
+                    size += column.nbytes
+            budget.spend(batch.num_rows, size)
+            batches.append(batch)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"unreadable Parquet data ({exc})", path=budget.name, row=budget.rows + 1) from None
+    tables = []
+    for batch in batches:  # decoded back to the file's types (dictionaries kept where the file has them)
+        columns = [c if pa.types.is_dictionary(f.type) or not pa.types.is_dictionary(c.type) else c.cast(f.type)
+                   for c, f in zip(batch.columns, schema)]
+        tables.append(pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata))
+    return tables or [schema.empty_table()]
+
+
+def read_upload(name: str, data: bytes) -> pd.DataFrame:
+    """An uploaded table (CSV, TSV, JSONL or Parquet, by its name's extension), read only while it keeps to the limits.
+
+    The bytes are checked first (``UPLOAD_LIMIT_MB``); a Parquet file's rows and decompressed
+    size are checked from its metadata and dictionaries before a value is unpacked; CSV, TSV and
+    JSONL are read ``UPLOAD_CHUNK_ROWS`` rows at a time and refused as soon as they pass
+    ``UPLOAD_LIMIT_ROWS`` rows or ``UPLOAD_LIMIT_DATA_MB`` of data. Errors name the uploaded file.
+    """
+    import tempfile
+
+    from framing.scoring import read_chunks
+    from framing.tables import table_format
+
+    shown = Path(name).name
+    budget = _Budget(shown)
+    if len(data) > UPLOAD_LIMIT_MB * 2**20:
+        raise budget.refuse(f"{len(data) / 2**20:,.1f} MB")
+    fmt = table_format(shown)
+    with tempfile.TemporaryDirectory(prefix="framing-upload-") as folder:
+        path = Path(folder) / shown
+        path.write_bytes(data)
+        try:
+            if fmt == "parquet":
+                chunks = _parquet_tables(str(path), budget)
+            else:
+                chunks = []
+                for chunk in read_chunks(str(path), fmt, UPLOAD_CHUNK_ROWS):
+                    if isinstance(chunk, pd.DataFrame):
+                        budget.spend(len(chunk), int(chunk.memory_usage(index=False, deep=True).sum()))
+                    else:
+                        budget.spend(chunk.num_rows, chunk.nbytes)
+                    chunks.append(chunk)
+        except InputError as exc:
+            raise InputError(exc.problem.replace(str(path), shown), path=shown, row=exc.row, line=exc.line) from None
+    frames = [c if isinstance(c, pd.DataFrame) else c.to_pandas() for c in chunks]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 @dataclass(frozen=True)
 class View:
     """The data set and filters chosen in the sidebar."""
@@ -187,7 +302,7 @@ def sidebar() -> View | None:
         try:
             available = datasets()
         except FramingError as exc:
-            st.error(f"framing cannot start: {exc}")
+            st.error(f"framing cannot start: {text_md(exc)}")
             return None
         if st.session_state.get("_show_dataset") in available:
             st.session_state["dataset"] = st.session_state.pop("_show_dataset")
@@ -198,7 +313,7 @@ def sidebar() -> View | None:
         try:
             coll = collection(name)
         except FramingError as exc:
-            st.error(str(exc))
+            st.error(text_md(exc))
             return None
         st.caption(f"{len(coll.table):,} scored passages" + (f" · {len(coll.unscored):,} could not be scored" if len(coll.unscored) else ""))
         st.header("Filters")
@@ -230,12 +345,72 @@ def label_colours(labels) -> dict[str, str]:
     return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
 
 
+#: An invisible mark that splits text for Markdown without HTML: the word joiner (U+2060).
+JOINER = "\u2060"
+#: The same for Markdown with HTML: an empty comment, which shows and copies as nothing.
+COMMENT = "<!---->"
+#: The characters :func:`framing.report.markdown_text` escapes, less ``<``, ``>`` and ``&``, which html.escape has
+#: made entities already (escaping ``&`` again would show ``&lt;`` as written).
+_SYNTAX_IN_HTML = re.compile(r"([\\`*_\[\]|~$])")
+#: A marker that opens a heading, list or setext underline at the start of a line (``>`` is an entity in HTML).
+_LINE_MARKER_IN_HTML = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")
+#: Where Streamlit still makes a link (``http://…``, ``mailto:…``, ``www.…``, ``a@b.org``) or its logo
+#: (``:streamlit:``) from escaped text: it reads the text after escapes are undone, so a mark must split it.
+_LINKING = re.compile(r"(?=@)|(?<=www)(?=\.)", re.IGNORECASE)
+
+
+def _unlinked(markdown: str, mark: str) -> str:
+    """Escaped Markdown, also safe from what Streamlit adds to GitHub's Markdown.
+
+    A colon before a non-space opens colours, emoji and icons (``:red[…]``, ``:smile:``,
+    ``:material/home:``): it is escaped, and split from what follows, as are ``@`` and
+    ``www.``, so that no address becomes a link.
+    """
+    markdown = re.sub(r":(?=\S)", lambda _: "\\:" + mark, markdown)
+    return _LINKING.sub(lambda _: mark, markdown)
+
+
+def text_md(value) -> str:
+    """``value`` (a user's text, a file or column name, an error naming them) as Markdown that shows it as written.
+
+    For Markdown without HTML: ``st.markdown``, ``st.caption``, alerts, headings. Line breaks
+    become spaces; addresses are split by an invisible word joiner.
+    """
+    return _unlinked(markdown_text(value), JOINER)
+
+
+def text_html(value) -> str:
+    """``value`` for Markdown with HTML (``unsafe_allow_html=True``), shown as written: escaped for HTML, then for Markdown.
+
+    Line breaks become ``<br>``; addresses are split by an empty HTML comment, so the text
+    copies as written.
+    """
+    lines = [_SYNTAX_IN_HTML.sub(r"\\\1", html.escape(line, quote=False)) for line in str(value).split("\n")]
+    return _unlinked(_LINE_MARKER_IN_HTML.sub(_escape_marker, "<br>".join(lines)), COMMENT)
+
+
+def markup_html(markup: str) -> str:
+    """HTML the dashboard made around escaped text (``framing.views.highlight_html``), its text escaped for Markdown too.
+
+    The tags are kept; the text between them (escaped for HTML already) is escaped as
+    :func:`text_html` escapes it.
+    """
+    parts = re.split(r"(<[^>]*>)", markup)
+    for i in range(0, len(parts), 2):
+        parts[i] = _unlinked(_SYNTAX_IN_HTML.sub(r"\\\1", parts[i]), COMMENT)
+    parts[0] = _LINE_MARKER_IN_HTML.sub(_escape_marker, parts[0])
+    return "".join(parts)
+
+
+def _escape_marker(match: re.Match) -> str:
+    marker = match.group(2)
+    return match.group(1) + (marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker)
+
+
 def badge(label: str, labels) -> str:
     """A coloured label badge (Markdown with HTML; the label comes from the model's label set)."""
-    import html
-
     colour = label_colours(labels).get(label, "#555")
-    return f'<span style="background:{colour};color:white;padding:1px 8px;border-radius:9px;font-size:0.85em">{html.escape(label)}</span>'
+    return f'<span style="background:{colour};color:white;padding:1px 8px;border-radius:9px;font-size:0.85em">{text_html(label)}</span>'
 
 
 def group_order(values, group: str) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -69,11 +67,11 @@ def render() -> None:
     try:
         result = view.comparison()
     except FramingError as exc:
-        st.error(str(exc))
+        st.error(common.text_md(exc))
         return
     unit = f"{result['cluster'].replace('_', ' ')}s" if result["cluster"] else "passages"
     st.caption(
-        f"{view.name} · {result['n_passages']:,} passages · shares are calibrated shares (the mean probability the model "
+        f"{common.text_md(view.name)} · {result['n_passages']:,} passages · shares are calibrated shares (the mean probability the model "
         f"gives each label), with 95% t intervals over {unit}"
         + f" · {index.replace('_', ' ')}: from −1 to +1, how much more likely {positive} is than its opposite frame"
     )
@@ -83,7 +81,7 @@ def render() -> None:
         st.warning(f"{result['n_without_cluster']:,} passages have no {result['cluster']} and are left out of the comparison.")
     with st.container(border=True):
         st.markdown("**In plain words**")
-        st.markdown("\n".join(f"- {markdown_text(s)}" for s in result["summary"][0 if result["cluster"] else 1:])
+        st.markdown("\n".join(f"- {common.text_md(s)}" for s in result["summary"][0 if result["cluster"] else 1:])
                     or "- Nothing to report.")
 
     shares = pd.DataFrame(result["shares"])
@@ -98,7 +96,7 @@ def render() -> None:
         rows = shares[shares[group].astype(str) == value]
         first = rows.iloc[0]
         with column:
-            st.subheader(value)
+            st.subheader(common.text_md(value))
             st.caption(f"{int(first['n']):,} passages" + (f" · {int(first['clusters']):,} {result['cluster']}s" if result["cluster"] else "")
                        + (" · too few to report on: no intervals" if first["too_small"] else ""))
             _chart_pick(_share_chart(rows, labels, key=f"chart_{value}"), f"chart_{value}", value)
@@ -125,11 +123,11 @@ def render() -> None:
                 typical = result["passages"].get(value, {}).get(label, [])
                 if typical:
                     text = str(typical[0]["text"])
-                    st.markdown(f"{common.badge(label, labels)} {html.escape(text[:220])}{'…' if len(text) > 220 else ''}",
+                    st.markdown(f"{common.badge(label, labels)} {common.text_html(text[:220])}{'…' if len(text) > 220 else ''}",
                                 unsafe_allow_html=True)
 
     with st.expander("Tests: do the groups differ?", expanded=False):
-        st.markdown("\n".join(f"- {markdown_text(line)}" for line in tests_in_words(result)))
+        st.markdown("\n".join(f"- {common.text_md(line)}" for line in tests_in_words(result)))
         if result["pairwise"]:
             pairs = pd.DataFrame(result["pairwise"])
             st.dataframe(pairs, hide_index=True, key="pairwise_table",
@@ -157,7 +155,7 @@ def _corrected(view: common.View, result: dict) -> None:
     try:
         confusion = service.scoring_confusion(table, view.name)
     except FramingError as exc:
-        st.info(str(exc))
+        st.info(common.text_md(exc))
         return
     labels = list(view.collection.labels)
     order = [confusion["labels"].index(l) for l in labels]
@@ -183,8 +181,8 @@ def _behind(view: common.View, result: dict) -> None:
         return
     found = passages(coll, view.mask, group=group, value=value, label=label, term=term,
                      sort="typical" if label else "hype")
-    what = f"{group.replace('_', ' ')} **{value}**, " + (
-        f"label **{label}**" if label else f"word **{term}**" if term else f"highest {coll.index.replace('_', ' ')} first")
+    what = f"{group.replace('_', ' ')} **{common.text_md(value)}**, " + (
+        f"label **{common.text_md(label)}**" if label else f"word **{common.text_md(term)}**" if term else f"highest {coll.index.replace('_', ' ')} first")
     st.markdown(f"{what}: {len(found):,} passages" + (f", the {SHOWN} most typical shown" if len(found) > SHOWN else ""))
     shown = [c for c in ("id", "text", "label", *[f"p_{l}" for l in coll.labels], coll.index, "speaker", "outlet", "story", "date", "annotated")
              if c in found.columns]
@@ -193,7 +191,7 @@ def _behind(view: common.View, result: dict) -> None:
     if term is not None:
         contexts = [t for t in result["terms"] if t["group"] == value and t["term"] == term]
         if contexts and contexts[0].get("context"):
-            st.caption("In context: " + " · ".join(html.escape(c) for c in contexts[0]["context"]))
+            st.caption("In context: " + " · ".join(common.text_md(c) for c in contexts[0]["context"]))
 
 
 if __name__ == "__main__":

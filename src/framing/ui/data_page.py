@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from framing import service
 from framing.errors import FramingError
-from framing.report import markdown_text, scored_labels
 from framing.report import render as render_report
+from framing.report import scored_labels
 from framing.ui import common
 from framing.views import assign_roles, compare_view
 
@@ -28,7 +26,7 @@ REPORT_FORMATS = {"HTML": ("html", "text/html"), "Markdown": ("md", "text/markdo
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
 def _read(name: str, data: bytes) -> pd.DataFrame:
-    return service.read_upload(name, data)
+    return common.read_upload(name, data)
 
 
 def _is_scored(table: pd.DataFrame) -> bool:
@@ -42,21 +40,23 @@ def _is_scored(table: pd.DataFrame) -> bool:
 def render() -> None:
     view = common.sidebar()
     st.title("Your data")
-    st.markdown(f"Upload passages as **CSV, TSV, JSONL or Parquet** (up to **{common.UPLOAD_LIMIT_MB} MB**; larger collections: "
-                "`framing score` on the command line). One row per passage, with its text and, for the comparison, who speaks "
-                "(its source type). A file already scored by `framing score` is shown as it is.")
+    st.markdown(f"Upload passages as **CSV, TSV, JSONL or Parquet** (up to **{common.UPLOAD_LIMIT_MB} MB** and "
+                f"**{common.UPLOAD_LIMIT_ROWS:,} rows**; larger collections: `framing score` on the command line). One row per "
+                "passage, with its text and, for the comparison, who speaks (its source type). A file already scored by "
+                "`framing score` is shown as it is.")
     upload = st.file_uploader("Table of passages", type=["csv", "tsv", "jsonl", "parquet"], key="upload",
                               max_upload_size=common.UPLOAD_LIMIT_MB)
     if upload is None:
         if view is not None and view.name != common.BUNDLED:
-            st.caption(f"Showing **{view.name}** on the other pages.")
+            st.caption(f"Showing **{common.text_md(view.name)}** on the other pages.")
         return
     try:
         table = _read(upload.name, upload.getvalue())
     except FramingError as exc:
-        st.error(f"This file cannot be read: {exc}")
+        st.error(f"This file cannot be read: {common.text_md(exc)}")
         return
-    st.markdown(f"**{html.escape(upload.name)}**: {len(table):,} rows, columns {', '.join(f'`{c}`' for c in table.columns)}")
+    st.markdown(f"**{common.text_html(upload.name)}**: {len(table):,} rows, columns "
+                + ", ".join(f"<code>{common.text_html(c)}</code>" for c in table.columns), unsafe_allow_html=True)
     st.dataframe(table.head(5), hide_index=True, key="upload_preview")
     columns = list(table.columns)
     if _is_scored(table):
@@ -78,7 +78,7 @@ def render() -> None:
                     prepared["source_type"] = "not given"
                 scored = service.score_frame(prepared, model, source=upload.name)
             except FramingError as exc:
-                st.error(str(exc))
+                st.error(common.text_md(exc))
                 return
             st.session_state["upload_scored"] = (upload.name, scored)
         held = st.session_state.get("upload_scored")
@@ -99,9 +99,9 @@ def _results(name: str, scored: pd.DataFrame) -> None:
     try:
         result = compare_view(common.prepare_upload(name, scored))
     except FramingError as exc:
-        st.error(str(exc))
+        st.error(common.text_md(exc))
         return
-    st.markdown("**In plain words**\n\n" + "\n".join(f"- {markdown_text(s)}" for s in result["summary"]))
+    st.markdown("**In plain words**\n\n" + "\n".join(f"- {common.text_md(s)}" for s in result["summary"]))
     shares = pd.DataFrame(result["shares"])
     table = shares.pivot(index=result["group"], columns="label", values="share")[result["labels"]]
     st.dataframe(table.style.format("{:.0%}"), key="upload_shares")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 
 import streamlit as st
@@ -23,10 +22,10 @@ def passage_card(row, labels, index: str, model, colour_by: str | None = None) -
     """One passage: label, probabilities, index, where it comes from, and its words shaded by their push."""
     label = str(row["label"])
     with st.container(border=True):
-        where = " · ".join(html.escape(str(row[c])) for c in ("source_type", "speaker", "outlet", "story", "date")
+        where = " · ".join(common.text_html(row[c]) for c in ("source_type", "speaker", "outlet", "story", "date")
                            if c in row and row[c] is not None and str(row[c]) not in ("", "nan", "NaT", "<NA>"))
         probabilities = " · ".join(f"{l} {float(row[f'p_{l}']):.0%}" for l in labels)
-        annotated = f" · annotated **{html.escape(str(row['annotated']))}**" if "annotated" in row and row["annotated"] else ""
+        annotated = f" · annotated **{common.text_html(row['annotated'])}**" if "annotated" in row and row["annotated"] else ""
         st.markdown(f"{common.badge(label, labels)} {probabilities} · {index.replace('_', ' ')} {float(row[index]):+.2f}{annotated}"
                     f"<br><small>{where}</small>", unsafe_allow_html=True)
         text = str(row["text"])
@@ -34,9 +33,9 @@ def passage_card(row, labels, index: str, model, colour_by: str | None = None) -
             _, pushes = model.word_pushes(text, label)
             colour = common.label_colours(labels)[label].lstrip("#")
             rgb = ", ".join(str(int(colour[i : i + 2], 16)) for i in (0, 2, 4))
-            st.markdown(highlight_html(text, pushes, colour=rgb), unsafe_allow_html=True)
+            st.markdown(common.markup_html(highlight_html(text, pushes, colour=rgb)), unsafe_allow_html=True)
         else:
-            st.markdown(html.escape(text), unsafe_allow_html=True)
+            st.markdown(common.text_html(text), unsafe_allow_html=True)
 
 
 def render() -> None:
@@ -65,7 +64,7 @@ def render() -> None:
     try:
         model = common.model()
     except FramingError as exc:  # the data can still be read without a model
-        st.warning(f"Words cannot be shaded: {exc}")
+        st.warning(f"Words cannot be shaded: {common.text_md(exc)}")
         model = None
     start = (int(page) - 1) * PAGE_SIZE
     for _, row in found.iloc[start : start + PAGE_SIZE].iterrows():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -44,11 +42,11 @@ def render() -> None:
         store = service.label_store()
         codebook = service.corpus_codebook()
     except FramingError as exc:
-        st.error(str(exc))
+        st.error(common.text_md(exc))
         return
     labels = list(codebook.label_names)
     st.caption(f"Labels go to `{store.path.name}` (one row per label; disagreements between annotators are kept). "
-               f"The queue ranks the passages of **{view.name}** that pass the filters by how unsure model `{model.model_id}` is.")
+               f"The queue ranks the passages of **{common.text_md(view.name)}** that pass the filters by how unsure model `{model.model_id}` is.")
     left, middle, right = st.columns([2, 2, 1])
     annotator = left.text_input("Your name (annotator)", key="annotator")
     strategy = middle.selectbox("Rank by", list(STRATEGIES), format_func=STRATEGIES.get, key="queue_strategy")
@@ -56,23 +54,23 @@ def render() -> None:
 
     with st.expander("What the labels mean (the codebook)"):
         for label in codebook.labels:
-            st.markdown(f"**{label.name}** — {label.frame}: {label.definition}")
+            st.markdown(f"**{common.text_md(label.name)}** — {common.text_md(label.frame)}: {common.text_md(label.definition)}")
 
     queue = _queue(view.token, view.filters_key, strategy, int(k), len(store), "/".join(service.active_model_fingerprint()),
                    view.table, model, store.path)
     if st.session_state.get("last_labelled"):
         label, text = st.session_state["last_labelled"]
-        st.success(f"Labelled {label}: {text}…")
+        st.success(f"Labelled {common.text_md(label)}: {common.text_md(text)}…")
     if queue.empty:
         st.info("Every passage here has a label already.")
     else:
         row = queue.iloc[0].to_dict()
         with st.container(border=True):
             probabilities = " · ".join(f"{l} {row[f'p_{l}']:.0%}" for l in model.labels)
-            where = " · ".join(html.escape(str(row[c])) for c in ("source_type", "speaker", "outlet", "story") if c in row and pd.notna(row[c]))
+            where = " · ".join(common.text_html(row[c]) for c in ("source_type", "speaker", "outlet", "story") if c in row and pd.notna(row[c]))
             st.markdown(f"Next of {len(queue)}: the model says {probabilities} (uncertainty {row['uncertainty']:.2f})"
                         f"<br><small>{where}</small>", unsafe_allow_html=True)
-            st.markdown(f"> {html.escape(str(row['text']))}", unsafe_allow_html=True)
+            st.markdown(f"> {common.text_html(row['text'])}", unsafe_allow_html=True)
             buttons = st.columns(len(labels) + 1)
             for column, label in zip(buttons, labels):
                 column.button(label, key=f"label_{label}", type="primary", disabled=not annotator.strip(), width="stretch",
@@ -112,7 +110,7 @@ def render() -> None:
             try:
                 st.session_state["retrain_result"] = service.retrain(store=store.path, run_evaluation=evaluate)
             except FramingError as exc:
-                st.error(str(exc))
+                st.error(common.text_md(exc))
     result = st.session_state.get("retrain_result")
     if result:
         _comparison(result)
@@ -122,9 +120,9 @@ def render() -> None:
         if st.button("Add the label", key="add_label", disabled=not (name.strip() and definition.strip())):
             try:
                 add_label(corpus_dir() / "codebook.toml", name.strip(), definition.strip())
-                st.success(f"{name} is in the codebook: label passages with it, then retrain.")
+                st.success(f"{common.text_md(name)} is in the codebook: label passages with it, then retrain.")
             except FramingError as exc:
-                st.error(str(exc))
+                st.error(common.text_md(exc))
 
 
 def _promote(model_id: str) -> None:
@@ -135,7 +133,7 @@ def _promote(model_id: str) -> None:
 
 def _comparison(result: dict) -> None:
     for warning in result["warnings"]:
-        st.warning(warning)
+        st.warning(common.text_md(warning))
     comparison = result["comparison"]
     st.markdown(f"Candidate **`{result['candidate']}`** beside the current model `{result['current']}`.")
     if comparison:

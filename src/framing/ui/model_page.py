@@ -8,6 +8,7 @@ import streamlit as st
 
 from framing import service
 from framing.errors import FramingError
+from framing.ui import common
 
 
 def render() -> None:
@@ -16,7 +17,7 @@ def render() -> None:
         card = service.model_card()
         codebook = service.corpus_codebook()
     except FramingError as exc:
-        st.error(str(exc))
+        st.error(common.text_md(exc))
         return
     manifest, evaluation = card["manifest"], card["evaluation"]
     metrics = manifest.get("metrics", {})
@@ -115,7 +116,7 @@ def render() -> None:
                 service.promote(chosen)
                 st.rerun()
             except FramingError as exc:
-                st.error(str(exc))
+                st.error(common.text_md(exc))
 
 
 if __name__ == "__main__":

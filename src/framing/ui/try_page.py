@@ -22,7 +22,7 @@ def render() -> None:
         model = common.model()
         source_types = service.corpus_codebook().source_type_names
     except FramingError as exc:
-        st.error(f"No model to score with: {exc}")
+        st.error(f"No model to score with: {common.text_md(exc)}")
         return
     labels = list(model.labels)
     st.caption(f"Paste a passage or a whole article. `framing ingest` cuts it into passages (paragraphs, then sentences, "
@@ -37,7 +37,7 @@ def render() -> None:
     try:
         pieces = service.ingest_text(text, outlet=outlet, source_type="" if source_type == NOT_GIVEN else source_type)
     except FramingError as exc:
-        st.error(str(exc))
+        st.error(common.text_md(exc))
         return
     scored = service.predict(pieces["text"].tolist(), model)
     index = model.index_name

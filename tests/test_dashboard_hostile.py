@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import numpy as np
 import pandas as pd
@@ -325,13 +324,10 @@ def test_hostile_text_is_drawn_as_text_in_chromium(tmp_path):
         options.add_argument(flag)
     driver = None
     url = f"http://127.0.0.1:{port}"
+    from .test_browser import wait_until_healthy
+
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+        wait_until_healthy(url)
         driver = webdriver.Chrome(service=Service(DRIVER), options=options)
         for page, wanted in (("/explore", 20), ("/claims", 2), ("/", 3)):
             driver.get(url + page)

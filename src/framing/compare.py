@@ -371,30 +371,29 @@ def group_tests(
     pairs = [(a, b) for a in range(g) for b in range(a + 1, g)]
     j = labels.index(positive) if positive in labels else None
 
-    def statistics(assignment: np.ndarray) -> tuple[float, np.ndarray]:
+    def statistics(assignment: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         means, raw, _, _ = _moments(units, assignment)
         wald = _wald(means, raw, contrasts)
         if j is None:
-            return wald, np.empty(0)
+            return wald, np.empty(0), means
         diag = np.diag(raw)
         t = np.array([(means[a, j] - means[b, j]) / np.sqrt(max(diag[a * m + j] + diag[b * m + j] - 2 * raw[a * m + j, b * m + j], 1e-300))
                       for a, b in pairs])
-        return wald, t
+        return wald, t, means
 
-    observed_wald, observed_t = statistics(units.group)
+    observed_wald, observed_t, means = statistics(units.group)
     rng = np.random.default_rng(seed)
     exceed_wald = 0
     exceed_t = np.zeros(len(pairs))
     exceed_max = np.zeros(len(pairs))
     for _ in range(permutations):
-        wald, t = statistics(rng.permutation(units.group))
+        wald, t, _ = statistics(rng.permutation(units.group))
         exceed_wald += wald >= observed_wald - 1e-12
         if len(t):
             exceed_t += np.abs(t) >= np.abs(observed_t) - 1e-12
             exceed_max += np.abs(t).max() >= np.abs(observed_t) - 1e-12
-    means, _, n_kept, _ = _moments(units, units.group)
     result.update(testable=True, groups=names, statistic=observed_wald, df=int(contrasts.shape[0]),
-                  p_value=(exceed_wald + 1) / (permutations + 1), n=int(n_kept.sum()), clusters=int(units.n_clusters),
+                  p_value=(exceed_wald + 1) / (permutations + 1), n=int(units.sizes.sum()), clusters=int(units.n_clusters),
                   largest_gap=float((means[:, j].max() - means[:, j].min()) if j is not None else np.nan))
     rows = [{"a": names[a], "b": names[b], "share_a": means[a, j], "share_b": means[b, j],
              "difference": means[a, j] - means[b, j], "t": observed_t[i],

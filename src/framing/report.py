@@ -163,10 +163,7 @@ def compare_scored(
         aligned = align_claims(ok, index=index, group=group, neutral=neutral)
     corrected = []
     if confusion is not None:
-        order = [confusion["labels"].index(l) for l in labels] if set(confusion["labels"]) == set(labels) else None
-        if order is None:
-            raise InputError(f"the model's confusion matrix has the labels {confusion['labels']}, the table {labels}", path=source)
-        matrix = np.asarray(confusion["rows_true_columns_predicted"], dtype=float)[np.ix_(order, order)]
+        matrix = confusion_matrix_in(confusion, labels, source)
         corrected = corrected_shares(ok, labels, matrix, group=group, cluster=cluster, seed=seed).to_dict("records")
     shown = [c for c in ("id", "text", index) if c in ok]
     result = {
@@ -195,6 +192,15 @@ def compare_scored(
     }
     result["summary"] = summary_sentences(result)
     return json.loads(json.dumps(result, default=_jsonable))
+
+
+def confusion_matrix_in(confusion: dict, labels: Sequence[str], source: str = "input") -> np.ndarray:
+    """A held-out confusion matrix (``{"labels", "rows_true_columns_predicted"}``) as counts in ``labels`` order."""
+    if set(confusion["labels"]) != set(labels):
+        raise InputError(f"the model's confusion matrix has the labels {confusion['labels']}, the table {list(labels)}",
+                         path=source)
+    order = [confusion["labels"].index(l) for l in labels]
+    return np.asarray(confusion["rows_true_columns_predicted"], dtype=float)[np.ix_(order, order)]
 
 
 def _opposite(ok: pd.DataFrame, labels: Sequence[str], index: str) -> str | None:

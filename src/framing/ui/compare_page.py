@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from framing.errors import FramingError
-from framing.report import CORRECTED_METHOD, TERMS_METHOD, markdown_text, tests_in_words
+from framing.report import CORRECTED_METHOD, TERMS_METHOD, confusion_matrix_in, markdown_text, tests_in_words
 from framing.ui import common
 from framing.views import passages
 
@@ -152,14 +152,13 @@ def _corrected(view: common.View, result: dict) -> None:
     if view.group not in table.columns:
         st.info("Corrected shares are computed for groups that are columns of the table, not for time groups.")
         return
+    labels = list(view.collection.labels)
     try:
         confusion = service.scoring_confusion(table, view.name)
+        matrix = confusion_matrix_in(confusion, labels, view.name)
     except FramingError as exc:
         st.info(common.text_md(exc))
         return
-    labels = list(view.collection.labels)
-    order = [confusion["labels"].index(l) for l in labels]
-    matrix = pd.DataFrame(confusion["rows_true_columns_predicted"]).to_numpy(dtype=float)[order][:, order]
     corrected = compare.corrected_shares(table, labels, matrix, group=view.group,
                                          cluster=result["cluster"])
     st.caption(CORRECTED_METHOD.format(source=confusion["source"]))

@@ -232,7 +232,7 @@ def test_headings_are_narration_unless_they_quote_a_speaker(registry):
         "Ana Kovač, a professor at the University of Novi Sad, says that the plan is a calendar."
     )
     frame = ingest(text, registry)
-    assert rows(frame) == [("N1", "media"), ("Vučić", UNKNOWN), ("Ana Kovač", "expert"), ("Ana Kovač", "expert")]
+    assert rows(frame) == [("N1", "media"), ("Vučić", "official"), ("Ana Kovač", "expert"), ("Ana Kovač", "expert")]  # Vučić: from [people]
 
 
 # -- Serbian --------------------------------------------------------------------------------------------

@@ -26,13 +26,15 @@ from .sources import UNKNOWN, SourceRegistry, fold
 from .speakers import PRONOUNS, ArticleSpeakers, Speaker, find_attribution
 
 __all__ = [
-    "Article",
-    "TEXT_SUFFIXES",
-    "TABLE_SUFFIXES",
     "COLUMNS",
-    "read_articles",
-    "ingest_articles",
+    "TABLE_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "Article",
     "attribution_accuracy",
+    "gold_report",
+    "ingest_articles",
+    "read_articles",
+    "read_gold",
 ]
 
 #: Files read as one article each.
@@ -256,7 +258,7 @@ def _latin(paragraph: Paragraph) -> tuple[Paragraph, list[int] | None]:
 
 def _narrator(article: Article, registry: SourceRegistry) -> Speaker:
     name = article.outlet or "narration"
-    kind = article.source_type or (registry.outlet(article.outlet) if article.outlet else UNKNOWN)
+    kind = article.source_type or (registry.outlet(transliterate(article.outlet)) if article.outlet else UNKNOWN)
     return Speaker(name, kind)
 
 
@@ -374,7 +376,7 @@ def ingest_articles(articles: Iterable[Article], registry: SourceRegistry, *, sp
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", fold(text)))
+    return set(re.findall(r"\w+", fold(transliterate(text))))
 
 
 def same_speaker(predicted: str, gold: str) -> bool:
@@ -384,7 +386,7 @@ def same_speaker(predicted: str, gold: str) -> bool:
     ("Kovač" and "Ana Kovač", "Ministry of Defence" and "the Ministry of Defence of
     the Republic"), or both may end in the same surname.
     """
-    a, b = (re.sub(r"^the\s+", "", fold(n).strip()) for n in (predicted, gold))
+    a, b = (re.sub(r"^the\s+", "", fold(transliterate(n)).strip()) for n in (predicted, gold))
     if not a or not b:
         return False
     if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
@@ -443,3 +445,82 @@ def attribution_accuracy(predicted: pd.DataFrame, gold: pd.DataFrame, min_overla
         "speaker_accuracy": names / n if n else 0.0,
         "errors": errors,
     }
+
+
+#: Columns a gold annotation of ingested articles must have.
+GOLD_COLUMNS = ("article_id", "text", "speaker", "source_type")
+
+
+def read_gold(path: str | os.PathLike) -> pd.DataFrame:
+    """A gold annotation of articles: JSONL or CSV with ``article_id``, ``text``, ``speaker``, ``source_type``.
+
+    ``article_id`` names the article as :func:`read_articles` does (a file's path
+    inside the folder given, without the extension); other columns (``speech``,
+    ``writer``) are kept.
+
+    Raises
+    ------
+    InputError
+        Naming the file and row of a record without one of :data:`GOLD_COLUMNS`.
+    """
+    from .scoring import read_chunks
+    from .tables import table_format
+
+    name = str(path)
+    if not Path(name).is_file():
+        raise InputError("gold file not found", path=name)
+    frames = [c if isinstance(c, pd.DataFrame) else c.to_pandas() for c in read_chunks(name, table_format(name))]
+    gold = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(GOLD_COLUMNS))
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise InputError(f"a gold annotation needs the columns {list(GOLD_COLUMNS)}; missing {missing}", path=name)
+    for row, record in enumerate(gold[list(GOLD_COLUMNS)].to_dict("records"), 1):
+        for column, value in record.items():
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"{column} is {value!r}; every gold passage needs one", path=name, row=row)
+    return gold
+
+
+def gold_report(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict:
+    """Attribution accuracy of ingested articles per article and over all of them.
+
+    Each article's gold passages are matched only to that article's ingested passages
+    (see :func:`attribution_accuracy`).
+
+    Returns
+    -------
+    dict
+        ``articles``: one dict per gold article (``article_id``, ``n``, ``source_type_accuracy``,
+        ``speaker_accuracy``, ``errors``); ``overall``: the same over every gold passage, plus
+        ``worst_article`` (the lowest of the two accuracies in any article) and ``missing`` (gold
+        articles that were not ingested).
+    """
+    articles, missing = [], []
+    total = {"n": 0, "types": 0, "names": 0}
+    for article_id, rows in gold.groupby("article_id", sort=False):
+        mine = predicted[predicted["article_id"] == article_id]
+        if mine.empty:
+            missing.append(article_id)
+        result = attribution_accuracy(mine, rows)
+        articles.append(
+            {
+                "article_id": article_id,
+                "n": result["n_gold"],
+                "source_type_accuracy": result["source_type_accuracy"],
+                "speaker_accuracy": result["speaker_accuracy"],
+                "errors": result["errors"],
+            }
+        )
+        total["n"] += result["n_gold"]
+        total["types"] += result["source_type_correct"]
+        total["names"] += result["speaker_correct"]
+    n = total["n"]
+    overall = {
+        "articles": len(articles),
+        "n": n,
+        "source_type_accuracy": total["types"] / n if n else 0.0,
+        "speaker_accuracy": total["names"] / n if n else 0.0,
+        "worst_article": min((min(a["source_type_accuracy"], a["speaker_accuracy"]) for a in articles), default=0.0),
+        "missing": missing,
+    }
+    return {"articles": articles, "overall": overall}

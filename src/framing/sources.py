@@ -18,11 +18,13 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["UNKNOWN", "SourceRegistry", "load_sources", "fold"]
+__all__ = ["UNKNOWN", "SourceRegistry", "fold", "load_sources"]
 
 #: The source type of a speaker the registry cannot place.
 UNKNOWN = "unknown"
-_SECTIONS = ("outlets", "people", "roles")
+_SECTIONS = ("outlets", "people", "roles", "fallback_roles", "places")
+_OF_OUTLET = re.compile(r"\s+(?:of|at|for|from|with|za|iz|kod)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}", re.IGNORECASE)
+_CONSONANT_END = re.compile(r"[bcdfghjklmnprstvzčćšžđ]$")
 
 
 def fold(text: str) -> str:
@@ -35,10 +37,30 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _pattern(keyword: str, case_sensitive: bool) -> re.Pattern:
+def _declined(word: str, first: bool = True) -> str:
+    """A pattern for ``word`` and its Serbian case forms ("Informer" → "Informera", "Politika" → "Politike").
+
+    A word after the first may also start in the other case ("Srpski Telegraf").
+    """
+    head = re.escape(word[0]) if first or not word[0].isalpha() else f"[{word[0].upper()}{word[0].lower()}]"
+    rest = word[1:]
+    if word.endswith("a") and len(word) > 3:
+        return head + re.escape(rest[:-1]) + "(?:a|e|i|u|om|oj)"
+    if word.endswith("i") and len(word) > 3:
+        return head + re.escape(rest[:-1]) + "(?:i|og|om|oj|e|a|ima|ih)"
+    if word.endswith("e") and len(word) > 3:
+        return head + re.escape(rest[:-1]) + "(?:e|ih|im|og)"
+    if word.endswith("o") and len(word) > 3:
+        return head + re.escape(rest[:-1]) + "(?:o|a|u|om)"
+    if _CONSONANT_END.search(word):
+        return head + re.escape(rest) + "(?:a|u|om|e|ovi|ove)?"
+    return head + re.escape(rest)
+
+
+def _pattern(keyword: str, case_sensitive: bool, declined: bool = False) -> re.Pattern:
     stem = keyword.endswith("*")
     words = keyword.rstrip("*").split()
-    body = r"\s+".join(re.escape(w) for w in words) + (r"\w*" if stem else "")
+    body = r"\s+".join(_declined(w, i == 0) if declined else re.escape(w) for i, w in enumerate(words)) + (r"\w*" if stem else "")
     return re.compile(rf"(?<!\w){body}(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
@@ -48,6 +70,7 @@ class _Entry:
     source_type: str
     regex: re.Pattern = field(compare=False, repr=False)
     outlet: bool = False
+    rank: int = 1  # 0 outlets, 1 roles, 2 fallback roles: a lower rank wins before length counts
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,16 @@ class SourceRegistry:
         Source type → keywords of roles and institutions ("minister", "think tank").
         Matched case-insensitively as whole words; a trailing ``*`` matches any ending
         ("ministar*" matches "ministra", "ministarstvo").
+    places : dict
+        Source type → names of countries, cities and regions. A place is never a person;
+        a speaker phrase that is only a place ("Zagreb warned that ...") gets this type.
+    fallback_roles : dict
+        Like ``roles``, for words naming a job at any outlet ("journalist", "columnist",
+        "editor"): they place a speaker only when no outlet or role does, so that
+        "tabloid columnist" is a tabloid.
+
+    An outlet's name ("the pro-government tabloid Informer") places a speaker before any
+    role keyword; among role keywords the longest wins.
 
     Examples
     --------
@@ -79,12 +112,20 @@ class SourceRegistry:
     outlets: dict = field(default_factory=dict)
     people: dict = field(default_factory=dict)
     roles: dict = field(default_factory=dict)
+    fallback_roles: dict = field(default_factory=dict)
+    places: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        entries = [_Entry(name, kind, _pattern(name, True), outlet=True) for name, kind in self.outlets.items()]
+        object.__setattr__(
+            self, "_places", tuple((_pattern(name, True, declined=True), kind) for kind, names in self.places.items() for name in names)
+        )
+        entries = [_Entry(name, kind, _pattern(name, True, declined=True), outlet=True, rank=0) for name, kind in self.outlets.items()]
         entries += [_Entry(k, kind, _pattern(k, False)) for kind, keywords in self.roles.items() for k in keywords]
+        entries += [_Entry(k, kind, _pattern(k, False), rank=2) for kind, keywords in self.fallback_roles.items() for k in keywords]
         object.__setattr__(self, "_entries", tuple(entries))
-        object.__setattr__(self, "_role_words", frozenset(fold(w) for ks in self.roles.values() for k in ks for w in k.rstrip("*").split()))
+        every_role = [k for table in (self.roles, self.fallback_roles) for ks in table.values() for k in ks]
+        object.__setattr__(self, "_role_words", frozenset(fold(w) for k in every_role for w in k.rstrip("*").split()))
+        object.__setattr__(self, "_role_stems", tuple(fold(k.rstrip("*").split()[-1]) for k in every_role if k.endswith("*")))
         people = {}
         for name, kind in self.people.items():
             people.setdefault(fold(name), kind)
@@ -95,16 +136,24 @@ class SourceRegistry:
     @property
     def source_types(self) -> set[str]:
         """Every source type the registry can give."""
-        return set(self.outlets.values()) | set(self.people.values()) | set(self.roles)
+        return set(self.outlets.values()) | set(self.people.values()) | set(self.roles) | set(self.fallback_roles) | set(self.places)
 
     def classify(self, text: str) -> tuple[str, str]:
         """The source type of a speaker's description, and the keyword that decided it.
 
-        The longest matching keyword wins ("pro-government tabloids" over
-        "government"), then the earliest. Returns ``("unknown", "")`` when nothing matches.
+        An outlet's name wins ("the pro-government tabloid Informer" is a tabloid), then
+        the longest role keyword ("pro-government tabloids" over "government"), then the
+        earliest; fallback roles ("columnist") count only when nothing else matches. Returns ``("unknown", "")`` when nothing matches.
         """
         found = self.match(text)
         return (found[0], found[1]) if found else (UNKNOWN, "")
+
+    def rank(self, text: str) -> int | None:
+        """How firmly ``text`` places a speaker: 0 by an outlet, 1 by a role, 2 by a fallback role; None if not at all."""
+        found = self.match(text)
+        if found is None:
+            return None
+        return next((e.rank for e in self._entries if e.keyword == found[1] and e.source_type == found[0]), 1)
 
     def match(self, text: str) -> tuple[str, str, int, int] | None:
         """Like :meth:`classify`, with where the keyword is: ``(type, keyword, start, end)``, or None."""
@@ -119,13 +168,33 @@ class SourceRegistry:
         best = None
         for order, entry in enumerate(self._entries):
             for found in entry.regex.finditer(text):
-                key = (-(found.end() - found.start()), found.start(), order)
+                key = (entry.rank, -(found.end() - found.start()), found.start(), order)
                 if best is None or key < best[0]:
                     best = (key, entry, found)
         if best is None:
-            return None
+            place = self.place(text)
+            return (place, "", 0, len(text)) if place else None
+        if best[1].outlet:  # "the interlocutors of EWB", "an analyst for N1": people of or at an outlet keep their role
+            for entry in self._entries:
+                if entry.rank == 1:
+                    for found in entry.regex.finditer(text, 0, best[2].start()):
+                        if _OF_OUTLET.fullmatch(text[found.end() : best[2].start()]):
+                            return entry.source_type, entry.keyword, found.start(), found.end()
         _, entry, found = best
         return entry.source_type, entry.keyword, found.start(), found.end()
+
+    def place(self, text: str) -> str | None:
+        """The source type of a phrase that is only a place's name ("Zagreb", "the United States", "Srbije"), or None."""
+        text = re.sub(r"^(?:the\s+)?", "", text.strip(" .,"))
+        for regex, kind in self._places:
+            if regex.fullmatch(text):
+                return kind
+        return None
+
+    def outlets_in(self, text: str) -> list[str]:
+        """The outlets named in ``text``, as the registry spells them, in order of appearance."""
+        found = sorted((m.start(), e.keyword) for e in self._entries if e.outlet for m in e.regex.finditer(text))
+        return list(dict.fromkeys(name for _, name in found))
 
     def is_outlet(self, text: str) -> bool:
         """Whether ``text`` names one of the outlets."""
@@ -145,15 +214,25 @@ class SourceRegistry:
 
     def is_role_word(self, word: str) -> bool:
         """Whether ``word`` is part of a role keyword ("Minister", "Prime", "Centre")."""
-        return fold(word.strip(".,")) in self._role_words
+        word = fold(word.strip(".,"))
+        return word in self._role_words or any(word.startswith(stem) for stem in self._role_stems)
 
     def extended(self, other: SourceRegistry) -> SourceRegistry:
         """This registry with ``other``'s entries added; ``other`` wins on the same outlet or person."""
-        roles = {kind: list(keywords) for kind, keywords in self.roles.items()}
-        for kind, keywords in other.roles.items():
-            roles.setdefault(kind, [])
-            roles[kind] += [k for k in keywords if k not in roles[kind]]
-        return SourceRegistry({**self.outlets, **other.outlets}, {**self.people, **other.people}, roles)
+        def merged(mine: dict, theirs: dict) -> dict:
+            out = {kind: list(keywords) for kind, keywords in mine.items()}
+            for kind, keywords in theirs.items():
+                out.setdefault(kind, [])
+                out[kind] += [k for k in keywords if k not in out[kind]]
+            return out
+
+        return SourceRegistry(
+            {**self.outlets, **other.outlets},
+            {**self.people, **other.people},
+            merged(self.roles, other.roles),
+            merged(self.fallback_roles, other.fallback_roles),
+            merged(self.places, other.places),
+        )
 
 
 def _parse(data: dict, path: str, allowed: set[str] | None) -> SourceRegistry:
@@ -178,20 +257,21 @@ def _parse(data: dict, path: str, allowed: set[str] | None) -> SourceRegistry:
         tables[section] = table
     outlets = {name: check_type(f"outlets.{name}", kind) for name, kind in tables["outlets"].items()}
     people = {name: check_type(f"people.{name}", kind) for name, kind in tables["people"].items()}
-    roles = {}
-    for kind, keywords in tables["roles"].items():
-        check_type(f"roles.{kind}", kind)
-        if not isinstance(keywords, list):
-            fail(f"roles.{kind}", "must be a list of keywords")
-        for i, keyword in enumerate(keywords):
-            if not isinstance(keyword, str) or not keyword.rstrip("*").strip():
-                fail(f"roles.{kind}[{i}]", f"a keyword must be a non-empty string, got {keyword!r}")
-        roles[kind] = [k.strip() for k in keywords]
+    roles = {"roles": {}, "fallback_roles": {}, "places": {}}
+    for section, table in roles.items():
+        for kind, keywords in tables[section].items():
+            check_type(f"{section}.{kind}", kind)
+            if not isinstance(keywords, list):
+                fail(f"{section}.{kind}", "must be a list of keywords")
+            for i, keyword in enumerate(keywords):
+                if not isinstance(keyword, str) or not keyword.rstrip("*").strip():
+                    fail(f"{section}.{kind}[{i}]", f"a keyword must be a non-empty string, got {keyword!r}")
+            table[kind] = [k.strip() for k in keywords]
     for section, table in (("outlets", outlets), ("people", people)):
         for name in table:
             if not name.strip():
                 fail(section, "an empty name")
-    return SourceRegistry(outlets, people, roles)
+    return SourceRegistry(outlets, people, roles["roles"], roles["fallback_roles"], roles["places"])
 
 
 def load_sources(*paths: str | os.PathLike, source_types=None) -> SourceRegistry:
@@ -200,7 +280,7 @@ def load_sources(*paths: str | os.PathLike, source_types=None) -> SourceRegistry
     Parameters
     ----------
     *paths : path-like
-        TOML files with ``[outlets]``, ``[people]`` and ``[roles]`` tables.
+        TOML files with ``[outlets]``, ``[people]``, ``[roles]``, ``[fallback_roles]`` and ``[places]`` tables.
     source_types : iterable of str, optional
         The allowed source types (the codebook's); :data:`UNKNOWN` is never allowed
         as an entry. Any string is accepted when None.

@@ -257,3 +257,159 @@ def test_compare_page_corrects_label_shares_on_request(app):
     assert set(corrected["source_type"]) == {"tabloid", "official", "expert", "media"}
     assert ((corrected["low"] <= corrected["corrected"]) & (corrected["corrected"] <= corrected["high"])).all()
     assert any("unseen writers" in c.value for c in app.caption)
+
+
+def label_page(tmp_path, monkeypatch, small_corpus, models_copy, data=None) -> AppTest:
+    """The Label & retrain page on a copy of the small corpus and its model, with an empty label store."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(small_corpus, corpus)
+    monkeypatch.setenv("FRAMING_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("FRAMING_MODELS_DIR", str(models_copy))
+    monkeypatch.setenv("FRAMING_LABEL_STORE", str(tmp_path / "labels.db"))
+    if data is None:
+        monkeypatch.delenv("FRAMING_DASHBOARD_DATA", raising=False)
+    else:
+        monkeypatch.setenv("FRAMING_DASHBOARD_DATA", str(data))
+    app = new_app()
+    app.switch_page(PAGES + "label_page.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def unlabelled_rows(n: int) -> pd.DataFrame:
+    """Passages of the bundled corpus that the small corpus lacks, without their labels."""
+    others = [r for r in bundled_records() if r["story"] not in SMALL_STORIES][:n]
+    return pd.DataFrame([{k: r[k] for k in ("id", "text", "source_type", "outlet", "story")} for r in others])
+
+
+def card_text(app: AppTest) -> str:
+    """The passage on the labelling card."""
+    return next(m.value for m in app.markdown if m.value.startswith("> "))
+
+
+def test_labelled_data_is_no_dead_end_on_the_label_page(tmp_path, monkeypatch, small_corpus, models_copy):
+    from framing.store import LabelStore, content_hash
+    from framing.ui.common import text_html
+
+    app = label_page(tmp_path, monkeypatch, small_corpus, models_copy)
+    assert any("has a label already" in i.value for i in app.info)
+    ways = " ".join(m.value for m in app.markdown)
+    assert "Upload a table of passages" in ways and "framing labels import" in ways and "Disagree with a label" in ways
+    assert [link.value for link in app.get("page_link")] == ["Your data: upload and choose the columns"]
+
+    app.button(key="review_labelled").click().run()  # disagree with a label
+    assert not app.exception
+    assert app.radio(key="label_mode").value == "labelled"
+    app.text_input(key="annotator").input("ana").run()
+    header = next(m.value for m in app.markdown if m.value.startswith("Next of "))
+    given = re.search(r"labelled <b>(\w+)</b> \(corpus\)", header).group(1)
+    text = card_text(app)
+    corpus = {content_hash(t): t for t in service.corpus_frame()["text"]}
+    other = next(label for label in service.corpus_codebook().label_names if label != given)
+    app.button(key=f"label_{other}").click().run()
+    assert not app.exception
+    records = LabelStore(tmp_path / "labels.db").records()
+    assert list(records["label"]) == [other] and records["content_hash"].iloc[0] in corpus
+    assert text == f"> {text_html(corpus[records['content_hash'].iloc[0]])}"
+    assert card_text(app) != text  # on to the next labelled passage
+
+    app.radio(key="label_mode").set_value("new").run()  # or label new passages: upload them here
+    upload = unlabelled_rows(6).to_csv(index=False).encode()
+    app.file_uploader(key="label_upload").upload("new.csv", upload, "text/csv").run()
+    app.button(key="label_upload_score").click().run()
+    assert not app.exception
+    assert app.selectbox(key="dataset").value == "new.csv"
+    assert not any("has a label already" in i.value for i in app.info)
+    app.button(key="label_hype").click().run()
+    assert not app.exception and len(LabelStore(tmp_path / "labels.db")) == 2
+
+
+def test_retrain_without_a_held_out_comparison_is_promoted_only_on_confirmation(tmp_path, monkeypatch, small_corpus,
+                                                                                    models_copy):
+    from framing import artifacts
+    from framing.store import LabelStore
+
+    app = label_page(tmp_path, monkeypatch, small_corpus, models_copy)
+    passage = service.corpus_frame().iloc[0]
+    LabelStore(tmp_path / "labels.db").add(passage["text"], "neutral" if passage["label"] != "neutral" else "routine", "ana")
+    before = artifacts.active_model_id(models_copy)
+    app.button(key="retrain").click().run()  # a relabelled corpus passage: nothing to hold out; no cross-validation
+    assert not app.exception
+    said = [w.value for w in app.warning] + [m.value for m in app.markdown] + [c.value for c in app.caption]
+    assert not any("compared by cross-validation" in s for s in said)
+    assert any(w.value.startswith("**Not compared with the current model**") and "not cross-validated either" in w.value
+               for w in app.warning)
+    assert not [b for b in app.button if b.key == "promote"]
+    assert app.button(key="promote_unchecked").disabled
+    assert artifacts.active_model_id(models_copy) == before
+    app.checkbox(key="promote_anyway").check().run()
+    app.button(key="promote_unchecked").click().run()
+    assert not app.exception
+    candidate = artifacts.history(models_copy)[-1]["model_id"]
+    assert candidate != before and artifacts.active_model_id(models_copy) == candidate
+
+
+def test_labelling_skips_and_has_keys_for_the_codebook_labels(tmp_path, monkeypatch, small_corpus, models_copy):
+    from framing.store import LabelStore
+    from framing.ui.common import text_md
+
+    data = tmp_path / "unlabelled.csv"
+    unlabelled_rows(40).to_csv(data, index=False)
+    app = label_page(tmp_path, monkeypatch, small_corpus, models_copy, data)
+    labels = list(service.corpus_codebook().label_names)
+    assert [app.button(key=f"label_{label}").proto.shortcut for label in labels] == [str(i + 1) for i in range(len(labels))]
+    assert app.button(key="skip").proto.shortcut == "s"
+    app.number_input(key="queue_size").set_value(3).run()
+    first = card_text(app)
+    app.button(key="skip").click().run()  # no name needed to skip
+    assert not app.exception
+    second = card_text(app)
+    assert second != first
+    skipped = " ".join(m.value for m in app.markdown if m.value.startswith("- "))
+    assert text_md(first[2:40]) in skipped
+    assert list(table(app, "rank", "skipped")["skipped"]) == [False] * 3 + [True]  # it waits at the end of the queue
+    app.text_input(key="annotator").input("ana").run()
+    app.button(key=f"label_{labels[0]}").click().run()
+    assert card_text(app) not in (first, second)
+    assert list(LabelStore(tmp_path / "labels.db").records()["label"]) == [labels[0]]
+    app.button(key="unskip").click().run()  # back now
+    assert not app.exception and card_text(app) == first
+
+    app.text_input(key="new_label_name").input("alarm").run()  # labels come from the codebook, in its order
+    app.text_area(key="new_label_definition").input("The cooperation is presented as a danger.").run()
+    app.button(key="add_label").click().run()
+    assert not app.exception
+    assert app.button(key="label_alarm").proto.shortcut == str(len(labels) + 1)
+
+
+def test_model_page_shows_the_codebook_definitions_in_full(app):
+    from framing.ui.common import text_md
+
+    app.switch_page(PAGES + "model_page.py").run()
+    assert not app.exception
+    shown = [m.value for m in app.markdown]
+    for label in service.corpus_codebook().labels:
+        assert any(m.startswith(f"**{label.name}** — frame: *{text_md(label.frame)}*") and text_md(label.definition) in m
+                   for m in shown), label.name
+
+
+def test_evidence_shading_tells_toward_from_away_from_the_label(app):
+    import colorsys
+
+    app.multiselect(key="labels").set_value(["hype"]).run()
+    app.switch_page(PAGES + "explore_page.py").run()
+    assert not app.exception
+    cards = [m.value for m in app.markdown if 'title="' in m.value and "rgba(" in m.value]
+    assert cards
+    shades = {tuple(int(v) for v in c) for card in cards for c in re.findall(r'rgba\((\d+), (\d+), (\d+), [\d.]+\); border-radius: 3px" title', card)}
+    assert len(shades) == 2, shades  # one hue each way, whatever the label's colour
+    toward = {tuple(int(v) for v in c) for card in cards
+              for c in re.findall(r'rgba\((\d+), (\d+), (\d+), [\d.]+\); border-radius: 3px" title="\+', card)}
+    away = shades - toward
+    assert len(toward) == len(away) == 1
+    hues = [colorsys.rgb_to_hsv(*(v / 255 for v in rgb))[0] * 360 for rgb in (*toward, *away)]
+    assert 90 <= abs(hues[0] - hues[1]) <= 270, hues  # far apart on the colour wheel
+    assert all("green, the word pushed toward <b>hype</b>" in card and "purple, it pushed away from <b>hype</b>" in card
+               for card in cards)

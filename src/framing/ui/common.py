@@ -22,7 +22,7 @@ from framing import service
 from framing.errors import FramingError, InputError
 from framing.model import FramingModel
 from framing.report import markdown_text
-from framing.views import Collection, Filters, claims_view, compare_view, filter_mask, prepare
+from framing.views import Collection, Filters, claims_view, compare_view, filter_mask, highlight_html, prepare
 
 #: The bundled corpus, scored by the active model.
 BUNDLED = "Bundled corpus"
@@ -40,6 +40,11 @@ UPLOAD_CHUNK_ROWS = 10_000
 MAX_GROUPS = 8
 #: Label colours, in label-set order (the codebook's).
 PALETTE = ["#d84315", "#1565c0", "#757575", "#2e7d32", "#6a1b9a", "#f9a825", "#00838f", "#ad1457"]
+#: Word shading, whatever the label: green for a push toward the predicted label, purple for a push away from it.
+#: Two hues apart (ColorBrewer's purple-green pair, told apart with the common colour-vision deficiencies), neither
+#: of them the red-orange of a label badge, so "toward hype" and "away from hype" never look alike.
+EVIDENCE_TOWARD = "27, 120, 55"
+EVIDENCE_AWAY = "118, 42, 131"
 FILTER_KEYS = ("stories", "outlets", "dates", "labels", "search", "group", "cluster")
 #: The choice of no independent unit above the passage.
 NO_CLUSTER = "none: passages"
@@ -163,7 +168,7 @@ def _parquet_tables(path: str, budget: _Budget) -> list:
     try:
         parquet = pq.ParquetFile(path)
         metadata, schema = parquet.metadata, parquet.schema_arrow
-    except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
         raise InputError(f"not a readable Parquet file ({exc})", path=budget.name) from None
     if metadata.num_rows > UPLOAD_LIMIT_ROWS:
         raise budget.refuse(f"{metadata.num_rows:,} rows")
@@ -186,7 +191,7 @@ def _parquet_tables(path: str, budget: _Budget) -> list:
             batches.append(batch)
     except InputError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - and for data it cannot decode
         raise InputError(f"unreadable Parquet data ({exc})", path=budget.name, row=budget.rows + 1) from None
     tables = []
     for batch in batches:  # decoded back to the file's types (dictionaries kept where the file has them)
@@ -411,6 +416,27 @@ def badge(label: str, labels) -> str:
     """A coloured label badge (Markdown with HTML; the label comes from the model's label set)."""
     colour = label_colours(labels).get(label, "#555")
     return f'<span style="background:{colour};color:white;padding:1px 8px;border-radius:9px;font-size:0.85em">{text_html(label)}</span>'
+
+
+def evidence_legend(label: str) -> str:
+    """The key to :func:`evidence_html`'s shading, in words and swatches (Markdown with HTML)."""
+    def swatch(rgb: str) -> str:
+        return f'<span style="background: rgba({rgb}, 0.6); border-radius: 3px; padding: 0 0.6em">&nbsp;</span>'
+
+    name = text_html(label)
+    return (f"<small>Shading: {swatch(EVIDENCE_TOWARD)} green, the word pushed toward <b>{name}</b> · "
+            f"{swatch(EVIDENCE_AWAY)} purple, it pushed away from <b>{name}</b> · the darker, the stronger "
+            "(hover a word for its weight)</small>")
+
+
+def evidence_html(text: str, pushes, label: str) -> str:
+    """``text`` with its words shaded by how they pushed the model toward ``label`` or away from it, then the legend.
+
+    Markdown with HTML: the text is escaped (for HTML, then for Markdown), the shading is the
+    dashboard's own; the two directions have their own hues (``EVIDENCE_TOWARD``, ``EVIDENCE_AWAY``).
+    """
+    shaded = markup_html(highlight_html(text, pushes, colour=EVIDENCE_TOWARD, against=EVIDENCE_AWAY))
+    return shaded + "<br>" + evidence_legend(label)
 
 
 def group_order(values, group: str) -> list[str]:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from framing.errors import FramingError
 from framing.ui import common
-from framing.views import highlight_html, passages
+from framing.views import passages
 
 PAGE_SIZE = 20
 SORTS = {
@@ -18,22 +18,20 @@ SORTS = {
 }
 
 
-def passage_card(row, labels, index: str, model, colour_by: str | None = None) -> None:
+def passage_card(row, labels, index: str, model) -> None:
     """One passage: label, probabilities, index, where it comes from, and its words shaded by their push."""
     label = str(row["label"])
     with st.container(border=True):
         where = " · ".join(common.text_html(row[c]) for c in ("source_type", "speaker", "outlet", "story", "date")
                            if c in row and row[c] is not None and str(row[c]) not in ("", "nan", "NaT", "<NA>"))
         probabilities = " · ".join(f"{l} {float(row[f'p_{l}']):.0%}" for l in labels)
-        annotated = f" · annotated **{common.text_html(row['annotated'])}**" if "annotated" in row and row["annotated"] else ""
+        annotated = f" · annotated **{common.text_html(row['annotated'])}**" if row.get("annotated") else ""
         st.markdown(f"{common.badge(label, labels)} {probabilities} · {index.replace('_', ' ')} {float(row[index]):+.2f}{annotated}"
                     f"<br><small>{where}</small>", unsafe_allow_html=True)
         text = str(row["text"])
         if model is not None and label in model.labels:
             _, pushes = model.word_pushes(text, label)
-            colour = common.label_colours(labels)[label].lstrip("#")
-            rgb = ", ".join(str(int(colour[i : i + 2], 16)) for i in (0, 2, 4))
-            st.markdown(common.markup_html(highlight_html(text, pushes, colour=rgb)), unsafe_allow_html=True)
+            st.markdown(common.evidence_html(text, pushes, label), unsafe_allow_html=True)
         else:
             st.markdown(common.text_html(text), unsafe_allow_html=True)
 
@@ -45,8 +43,8 @@ def render() -> None:
     coll = view.collection
     labels = list(coll.labels)
     st.title("Explore the passages")
-    st.caption("Each passage with its label, probabilities and index; words shaded by how they pushed the model toward the "
-               "label (coloured) or away from it (red), as the active model weighs them. Filters are in the sidebar.")
+    st.caption("Each passage with its label, probabilities and index; words shaded by how they pushed the model toward its "
+               "label (green) or away from it (purple), as the active model weighs them. Filters are in the sidebar.")
     left, middle, right = st.columns([2, 2, 1])
     groups = left.multiselect(view.group.replace("_", " ").capitalize(), coll.values(view.group) if view.group in coll.table else [],
                               key="explore_groups", placeholder="All")

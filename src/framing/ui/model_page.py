@@ -41,12 +41,7 @@ def render() -> None:
                 columns[3].metric("contrast pairs both right", f"{metrics['contrast_pair_consistency']:.0%}",
                                   help="pairs of passages one minimal edit apart whose labels differ, unseen writer")
 
-    st.subheader("Label set")
-    definitions = {label.name: label for label in codebook.labels}
-    rows = [{"label": l, "frame": getattr(definitions.get(l), "frame", ""), "F1": metrics.get("per_label_f1", {}).get(l),
-             "training passages": manifest["corpus"].get("label_counts", {}).get(l),
-             "definition": getattr(definitions.get(l), "definition", "")} for l in manifest["labels"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="label_set", width="stretch")
+    _label_set(manifest, metrics, codebook)
 
     if evaluation:
         left, right = st.columns(2)
@@ -117,6 +112,28 @@ def render() -> None:
                 st.rerun()
             except FramingError as exc:
                 st.error(common.text_md(exc))
+
+
+def _label_set(manifest: dict, metrics: dict, codebook) -> None:
+    """Each label the model gives, with the codebook's frame and definition in full (wrapped, never cut off)."""
+    st.subheader("Label set")
+    definitions = {label.name: label for label in codebook.labels}
+    counts = manifest["corpus"].get("label_counts", {})
+    for name in manifest["labels"]:
+        facts = []
+        f1 = metrics.get("per_label_f1", {}).get(name)
+        if f1 is not None:
+            facts.append(f"F1 {f1:.3f}")
+        if counts.get(name) is not None:
+            facts.append(f"{counts[name]:,} training passages")
+        label = definitions.get(name)
+        heading = f"**{common.text_md(name)}**" + (f" — frame: *{common.text_md(label.frame)}*" if label and label.frame else "")
+        body = common.text_md(label.definition) if label else "This label is not in the corpus codebook any more."
+        st.markdown(heading + (" · " + " · ".join(facts) if facts else "") + "\n\n" + body)
+    missing = [label.name for label in codebook.labels if label.name not in manifest["labels"]]
+    if missing:
+        st.info("In the codebook but not learnt by this model (retrain on passages labelled with them): "
+                + ", ".join(f"**{common.text_md(m)}**" for m in missing))
 
 
 if __name__ == "__main__":

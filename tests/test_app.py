@@ -166,6 +166,15 @@ def test_try_it_scores_each_passage_of_a_pasted_article(app):
     assert set(table(app, "hype", "routine").index) == {"media", "expert"}
 
 
+def test_try_it_says_how_to_give_the_narrations_source_type(app):
+    app.switch_page(PAGES + "try_page.py").run()
+    app.text_area(key="try_text").input("Serbia declared military neutrality in 2007. The plan lists 79 activities.").run()
+    assert not app.exception
+    assert any("narration has no source type" in i.value for i in app.info)
+    app.selectbox(key="try_source").set_value("media").run()
+    assert not any("narration has no source type" in i.value for i in app.info)
+
+
 def test_your_data_scores_compares_and_offers_downloads(seed_table):
     source, report = seed_table
     app = new_app()

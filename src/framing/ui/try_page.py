@@ -39,6 +39,9 @@ def render() -> None:
     except FramingError as exc:
         st.error(common.text_md(exc))
         return
+    if ((pieces["speech"] == "narration") & (pieces["source_type"] == "unknown")).any():
+        st.info("The article's own narration has no source type: choose the outlet's source type above, or name an "
+                "outlet the sources registry knows (`corpus/sources.toml`).", icon="ℹ️")
     scored = service.predict(pieces["text"].tolist(), model)
     index = model.index_name
     counts = scored["label"].value_counts()

@@ -1,29 +1,9 @@
-"""framing dashboard: how tabloids, officials, experts and the media frame the same story.
+"""framing dashboard, for ``streamlit run app.py`` from the source tree.
 
-Run with ``framing dashboard`` (or ``streamlit run app.py``). The pages live in
-``framing.ui``; they render what ``framing.service`` and ``framing.views`` compute.
+The dashboard itself is :mod:`framing.ui.dashboard`, inside the package, so that an installed ``framing dashboard``
+runs it too; this file only calls it.
 """
 
-from __future__ import annotations
+from framing.ui.dashboard import main
 
-from pathlib import Path
-
-import streamlit as st
-
-import framing.ui
-from framing.ui.common import keep_choices
-
-st.set_page_config(page_title="framing: how each source frames the story", page_icon=":material/newspaper:", layout="wide")
-
-keep_choices()
-PAGES = Path(framing.ui.__file__).parent
-navigation = st.navigation([
-    st.Page(PAGES / "compare_page.py", title="Compare", icon=":material/balance:", url_path="compare", default=True),
-    st.Page(PAGES / "claims_page.py", title="Claims", icon=":material/compare_arrows:", url_path="claims"),
-    st.Page(PAGES / "explore_page.py", title="Explore", icon=":material/search:", url_path="explore"),
-    st.Page(PAGES / "try_page.py", title="Try it", icon=":material/edit_note:", url_path="try"),
-    st.Page(PAGES / "data_page.py", title="Your data", icon=":material/upload_file:", url_path="data"),
-    st.Page(PAGES / "label_page.py", title="Label & retrain", icon=":material/label:", url_path="label"),
-    st.Page(PAGES / "model_page.py", title="Model", icon=":material/model_training:", url_path="model"),
-])
-navigation.run()
+main()

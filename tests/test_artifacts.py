@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 
@@ -91,3 +92,54 @@ def test_ensure_model_replaces_a_model_from_another_scikit_learn(models_copy, tr
     new_id, retrained = service.ensure_model(models_copy, small_corpus)
     assert retrained and new_id != model_id
     assert artifacts.active_model_id(models_copy) == new_id
+
+
+def clone(models, model_id: str, new_id: str, created_at: str, *, other_file: bool = False) -> str:
+    """A copy of a model folder under another id and time; with ``other_file``, a model file of its own (trusted)."""
+    shutil.copytree(models / model_id, models / new_id)
+    path = models / new_id / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(model_id=new_id, created_at=created_at)
+    if other_file:
+        with open(models / new_id / "model.joblib", "ab") as handle:
+            handle.write(b"\0")
+        manifest["model_file"]["sha256"] = artifacts.file_sha256(models / new_id / "model.joblib")
+    path.write_text(json.dumps(manifest))
+    if other_file:
+        artifacts.trust(models, new_id)
+    return new_id
+
+
+def test_prune_keeps_the_active_model_its_history_the_bundled_and_the_most_recent(models_copy, trained, capsys):
+    from framing.cli import main
+    from framing.config import BUNDLED_MODEL
+
+    models, (_, active, _) = models_copy, trained
+    bundled = clone(models, active, BUNDLED_MODEL, "2000-01-01T00:00:00+00:00")
+    a, b, c, d = (clone(models, active, f"2030010{i}-000000-0000000{i}", f"2030-01-0{i}T00:00:00+00:00", other_file=i == 2)
+                  for i in range(1, 5))
+    artifacts.set_active(models, a)
+    artifacts.set_active(models, active, reason="promoted")  # rolling back would return to a
+    trusted = (models / "TRUSTED").read_text()
+    b_hash = artifacts.read_manifest(models / b)["model_file"]["sha256"]
+    assert b_hash in trusted
+
+    assert main(["models", "prune", "--keep", "1", "--dry-run", "--models", str(models)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("would remove 2 models") and f": {b}, {c}" in out.splitlines()[0]
+    assert f"kept {active} (active)" in out and f"kept {a} (in the active model's history)" in out
+    assert f"kept {d} (recent)" in out and f"kept {BUNDLED_MODEL} (bundled)" in out
+    assert (models / b).is_dir() and (models / c).is_dir()  # a dry run changes nothing
+
+    result = service.prune(models, keep=1)
+    assert result["removed"] == [b, c] and result["bytes"] > 0
+    assert {m["model_id"] for m in artifacts.list_models(models)} == {bundled, active, a, d}
+    assert b_hash not in (models / "TRUSTED").read_text()  # a copy brought back must be trusted again
+    assert not [p for p in models.iterdir() if p.name.startswith(".pruned-")]
+    assert artifacts.rollback(models) == a  # what rollback needs is still there
+
+    result = service.prune(models, keep=0, include_history=True)
+    assert result["removed"] == [active, d]  # a is active now, and the history no longer protects the model before it
+    assert artifacts.active_model_id(models) == a and (models / a).is_dir() and (models / bundled).is_dir()
+    with pytest.raises(ValueError):
+        artifacts.prune(models, keep=-1)

@@ -1,5 +1,9 @@
+import io
 import json
+import socket
+import subprocess
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -130,3 +134,72 @@ def test_train_and_evaluate_commands(small_corpus, tmp_path, capsys):
     assert main(["evaluate", "--corpus", str(small_corpus), "--json", str(report), "--markdown", str(tmp_path / "r.md")]) == 0
     assert json.loads(report.read_text())["method"] == "leave-one-story-out"
     assert (tmp_path / "r.md").read_text().startswith("# Evaluation")
+    err = capsys.readouterr().err
+    assert "evaluate: leave-one-story-out: 4 folds over" in err
+    assert "evaluate: leave-one-story-out fold 1/4 (story " in err and "evaluate: leave-one-story-out fold 4/4" in err
+    assert main(["evaluate", "--corpus", str(small_corpus), "-q", "--folds", "3"]) == 0
+    assert not capsys.readouterr().err
+
+
+def test_version(capsys):
+    import framing
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0 and capsys.readouterr().out == f"framing {framing.__version__}\n"
+
+
+def test_format_errors_name_the_option_that_sets_the_format(run, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"text": "A mighty alliance!"}\n')))
+    code, _, err = run("score", "-", "-o", "-")
+    assert code == 2 and "standard output needs a format: pass --output-format csv or jsonl" in err
+    code, _, err = run("score", "-", "-o", str(tmp_path / "out.txt"))
+    assert code == 2 and "out.txt" in err and err.rstrip().endswith("or pass --output-format")
+    code, _, err = run("score", str(tmp_path / "in.txt"), "-o", str(tmp_path / "out.csv"))
+    assert code == 2 and err.rstrip().endswith("or pass --format")
+
+def test_labels_format_errors_name_no_option_the_command_lacks(tmp_path, capsys):
+    store = ["--store", str(tmp_path / "l.db")]
+    assert main(["labels", "queue", str(tmp_path / "in.csv"), "-o", str(tmp_path / "queue.xlsx"), *store]) == 2
+    err = capsys.readouterr().err
+    assert "queue.xlsx" in err and "--format" not in err  # labels queue has no format option
+    assert main(["labels", "export", str(tmp_path / "labels.xlsx"), *store]) == 2
+    err = capsys.readouterr().err
+    assert "exported as .jsonl or .csv" in err and "--format" not in err
+    assert main(["labels", "import", str(tmp_path / "labels.xlsx"), *store]) == 2
+    assert "a label file is .jsonl or .csv" in capsys.readouterr().err
+
+
+def test_dashboard_refuses_a_busy_port_before_training_or_starting(monkeypatch, tmp_path, capsys):
+    from framing import service
+
+    def never(*args, **kwargs):
+        raise AssertionError("should not get this far")
+
+    monkeypatch.setattr(service, "ensure_model", never)
+    monkeypatch.setattr(subprocess, "call", never)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(port), "--models", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"port {port} is in use" in err and "--port N" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main(["dashboard", "--help"])
+    assert "port to serve the dashboard on (default 8501)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_dashboard_runs_the_script_inside_the_package(monkeypatch, trained, capsys):
+    import framing.ui
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append(command) or 0)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main(["dashboard", "--port", str(port), "--models", str(trained[0]), "--headless"]) == 0
+    (command,) = calls
+    script = command[command.index("run") + 1]
+    assert script == str(Path(framing.ui.__file__).resolve().parent / "dashboard.py")
+    assert command[command.index("--server.port") + 1] == str(port)

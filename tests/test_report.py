@@ -142,3 +142,13 @@ def test_reports_escape_markup_from_the_data(seed_scored):
     assert not re.search(r"(?<!\\)<(script|img)", markdown)  # every < from the data escaped
     assert "**bold**" not in markdown and "[link](" not in markdown
     assert markdown_text("a|b *c* <d> [e](f) `g`") == r"a\|b \*c\* \<d\> \[e\](f) \`g\`"
+
+
+def test_many_small_groups_are_summarised_not_listed(seed_scored, tmp_path, capsys):
+    report = tmp_path / "r.json"
+    assert main(["compare", str(seed_scored), "-o", str(report), "--group", "id", "--permutations", "9"]) == 0
+    out = capsys.readouterr().out
+    (line,) = [s for s in out.splitlines() if s.startswith("Too few to report on")]
+    ids = {r["id"] for r in json.loads(report.read_text())["shares"]}
+    assert f"{len(ids)} groups, the largest " in line and f"and {len(ids) - 5} more." in line
+    assert len(line) < 200 and sum(i in line for i in ids) == 5

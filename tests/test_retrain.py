@@ -170,3 +170,38 @@ def test_a_label_set_never_seen_on_real_headlines(tmp_path, capsys):
     model = service.load_model(models=models)
     assert model.labels == ("clickbait", "news")
     assert model.predict_frame(["You Won't Believe These 17 Cats Who Are Having A Better Day Than You"])["label"][0] == "clickbait"
+
+
+def test_too_few_labelled_passages_end_in_one_line_saying_how_many(tmp_path, capsys):
+    corpus, models, store = tmp_path / "headlines", tmp_path / "models", tmp_path / "labels.db"
+    assert main(["codebook", "init", str(corpus), "--labels", "clickbait,news"]) == 0
+    labels = LabelStore(store)
+
+    def command(name, *extra):
+        code = main([name, "--corpus", str(corpus), "--models", str(models), *extra])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        return code, err.strip().splitlines()[-1] if err.strip() else ""
+
+    def add(label, *texts):
+        labels.add_many([{"text": t, "label": label, "annotator": "ana"} for t in texts])
+
+    add("clickbait", "You will not believe what this cat did next")
+    code, line = command("retrain", "--store", str(store))
+    assert code == 2 and line == ("framing retrain: error: too few labelled passages to train: each label needs at least 5 "
+                                  "(the model calibrates its probabilities over 5 folds), and there are clickbait 1, "
+                                  "news 0; label more passages")
+    add("clickbait", *(f"Ten secrets about item {i} they do not want you to know" for i in range(3)))
+    code, line = command("retrain", "--store", str(store))
+    assert code == 2 and "at least 5" in line and "clickbait 4, news 0" in line
+    add("clickbait", *(f"This trick number {i} will change your life" for i in range(2)))
+    add("news", *(f"Parliament passes budget bill number {i} after debate" for i in range(6)))
+    code, line = command("retrain", "--store", str(store))
+    assert code == 2 and "5-fold cross-validation: each label needs at least 7" in line and "clickbait 6, news 6" in line
+    assert "--no-evaluate" in line
+    code, line = command("retrain", "--store", str(store), "--folds", "12")
+    assert code == 2 and "12-fold cross-validation: each label needs at least 12" in line
+    code, _ = command("retrain", "--store", str(store), "--no-evaluate")
+    assert code == 0 and len(artifacts.list_models(models)) == 1
+    code, line = command("train")  # the corpus alone has no passage yet
+    assert code == 2 and "needs at least 5" in line and "clickbait 0, news 0" in line

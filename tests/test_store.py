@@ -88,7 +88,7 @@ def test_bad_label_files_are_refused_whole_with_the_row(tmp_path):
 
 def test_a_plain_text_file_of_passages_with_one_label(tmp_path):
     lines = tmp_path / "headlines.gz"
-    lines.write_bytes(gzip.compress("You won't believe this\n\nNine facts about cats\n".encode()))
+    lines.write_bytes(gzip.compress(b"You won't believe this\n\nNine facts about cats\n"))
     store = LabelStore(tmp_path / "labels.db")
     with pytest.raises(InputError, match="needs --label"):
         store.import_file(lines)
@@ -179,3 +179,45 @@ def test_an_annotator_can_take_back_any_label_of_their_own(tmp_path):
     assert store.retract("ana", first["content_hash"][:10]) == 0  # already gone
     assert sorted(zip(store.records()["annotator"], store.records()["passage_id"])) == [("ana", "p2"), ("ben", "p1")]
     assert store.retract("ana", "p2") == 1 and store.retract("ben", "nothing") == 0
+
+
+def test_a_queue_filled_in_in_a_spreadsheet_imports_back(trained, small_corpus, tmp_path, capsys):
+    from framing.cli import main
+
+    models, _, _ = trained
+    store = LabelStore(tmp_path / "labels.db")
+    where = ["--store", str(store.path), "--corpus", str(small_corpus)]
+    gold = [r for r in bundled_records() if r["story"] == "serbia-egypt-defence"][:40]
+    pd.DataFrame([{k: r[k] for k in ("id", "text", "source_type", "label")} for r in gold]).to_csv(tmp_path / "new.csv",
+                                                                                                   index=False)
+    queue = tmp_path / "queue.csv"
+    assert main(["labels", "queue", str(tmp_path / "new.csv"), "-o", str(queue), "-k", "8", "--models", str(models),
+                 *where]) == 0
+    assert "fill in the label column" in capsys.readouterr().err
+    sheet = pd.read_csv(queue, keep_default_na=False, dtype=str)
+    assert list(sheet.columns[:4]) == ["rank", "uncertainty", "label", "predicted"] and len(sheet) == 8
+    assert set(sheet["label"]) == {""} and set(sheet["predicted"]) <= {"hype", "routine", "neutral"}
+    by_text = {r["text"]: r["label"] for r in gold}
+    assert [by_text[t] for t in sheet["text"]] == sheet["input_label"].tolist()  # the gold labels are kept
+
+    assert main(["labels", "import", str(queue), "--annotator", "ana", *where]) == 2
+    assert "no row of this queue has a label yet" in capsys.readouterr().err
+    sheet.loc[[0, 2, 5], "label"] = sheet.loc[[0, 2, 5], "input_label"]
+    sheet.loc[6, "label"] = "Hype"
+    sheet.to_csv(queue, index=False)
+    assert main(["labels", "import", str(queue), "--annotator", "ana", *where]) == 2
+    assert f"{queue}, row 7: label 'Hype' is not in the codebook" in capsys.readouterr().err
+    assert len(store) == 0
+    sheet.loc[6, "label"] = ""
+    sheet.to_csv(queue, index=False)
+    assert main(["labels", "import", str(queue), "--annotator", "ana", *where]) == 0
+    assert "imported 3 labels" in capsys.readouterr().out
+    records = store.records()
+    assert records["passage_id"].tolist() == sheet.loc[[0, 2, 5], "id"].tolist()
+    assert records["label"].tolist() == sheet.loc[[0, 2, 5], "input_label"].tolist()
+    assert records["source_type"].tolist() == sheet.loc[[0, 2, 5], "source_type"].tolist()
+    assert set(records["annotator"]) == {"ana"} and set(records["origin"]) == {"queue.csv"}
+    again = tmp_path / "again.csv"
+    assert main(["labels", "queue", str(tmp_path / "new.csv"), "-o", str(again), "-k", "40", "--models", str(models),
+                 *where]) == 0
+    assert not set(pd.read_csv(again)["text"]) & set(records["text"])  # labelled passages leave the queue

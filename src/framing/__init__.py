@@ -18,18 +18,18 @@ from .errors import (
 )
 
 __all__ = [
+    "ArtifactError",
     "Codebook",
-    "load_codebook",
-    "TrainingConfig",
-    "FramingError",
     "CodebookError",
     "CorpusError",
+    "FramingError",
+    "IncompatibleArtifactError",
     "InputError",
-    "ArtifactError",
     "ModelNotFoundError",
     "TamperedArtifactError",
-    "IncompatibleArtifactError",
+    "TrainingConfig",
     "__version__",
+    "load_codebook",
 ]
 
 __version__ = "0.1.0"

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .model import FramingModel
+from .store import QUEUE_COLUMNS
 
-__all__ = ["uncertainty", "label_queue", "STRATEGIES"]
+__all__ = ["QUEUE_COLUMNS", "STRATEGIES", "label_queue", "queue_sheet", "uncertainty"]
 
 STRATEGIES = ("margin", "entropy")
 
@@ -50,10 +51,16 @@ def label_queue(
 
     Returns the chosen rows of ``passages`` with ``rank``, ``uncertainty``, the
     predicted ``label`` and the ``p_<label>`` columns (input columns of those names are
-    replaced).
+    replaced, except that an input ``label``, a gold label say, is kept as ``input_label``,
+    and an input ``predicted`` as ``input_predicted``).
     """
+    recomputed = [c for c in ("rank", "uncertainty", *(f"p_{label}" for label in model.labels), model.index_name)
+                  if c in passages.columns]
+    kept = {c: f"input_{c}" for c in ("label", "predicted") if c in passages.columns}
     if passages.empty or k <= 0:
-        return passages.iloc[:0].assign(rank=pd.Series(dtype=int), uncertainty=pd.Series(dtype=float))
+        empty = passages.iloc[:0].drop(columns=recomputed).rename(columns=kept)
+        return empty.assign(rank=pd.Series(dtype=int), uncertainty=pd.Series(dtype=float), label=pd.Series(dtype=object),
+                            **{f"p_{label}": pd.Series(dtype=float) for label in model.labels})
     texts = passages[text_column].astype(str).tolist()
     scores = model.predict_frame(texts)
     unsure = uncertainty(scores[[f"p_{l}" for l in model.labels]].to_numpy(), strategy)
@@ -76,8 +83,22 @@ def label_queue(
                 continue
             chosen.append(i)
             taken[groups[i]] = taken.get(groups[i], 0) + 1
-    picked = passages.iloc[chosen].drop(columns=[c for c in scores.columns if c in passages.columns])
+    picked = passages.iloc[chosen].drop(columns=recomputed).rename(columns=kept)
     out = pd.concat([picked.reset_index(drop=True), scores.iloc[chosen].reset_index(drop=True)], axis=1)
     out.insert(0, "uncertainty", unsure[chosen])
     out.insert(0, "rank", np.arange(1, len(chosen) + 1))
     return out
+
+
+def queue_sheet(queue: pd.DataFrame, labels) -> pd.DataFrame:
+    """A queue from :func:`label_queue` laid out for labelling in a spreadsheet and importing back.
+
+    The model's label becomes ``predicted`` and ``label`` is left empty for the annotator; ``rank``,
+    ``uncertainty``, ``label`` and ``predicted`` come first, then the ``p_<label>`` columns and the passages' own
+    (a gold label among them stays ``input_label``). ``framing labels import`` reads the file back, taking the
+    rows whose ``label`` was filled in.
+    """
+    probabilities = [f"p_{label}" for label in labels]
+    sheet = queue.rename(columns={"label": "predicted"}).assign(label="")
+    first = [*QUEUE_COLUMNS, *[c for c in probabilities if c in sheet.columns]]
+    return sheet[[*first, *[c for c in sheet.columns if c not in first]]]

@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
@@ -37,21 +37,22 @@ import joblib
 from .errors import ArtifactError, IncompatibleArtifactError, ModelNotFoundError, TamperedArtifactError
 
 __all__ = [
-    "model_dir",
-    "trust",
-    "is_trusted",
-    "history",
-    "rollback",
     "FORMAT",
     "SCHEMA_VERSION",
-    "library_versions",
-    "file_sha256",
-    "save_artifact",
-    "read_manifest",
-    "load_artifact",
-    "list_models",
     "active_model_id",
+    "file_sha256",
+    "history",
+    "is_trusted",
+    "library_versions",
+    "list_models",
+    "load_artifact",
+    "model_dir",
+    "prune",
+    "read_manifest",
+    "rollback",
+    "save_artifact",
     "set_active",
+    "trust",
 ]
 
 FORMAT = "framing-model"
@@ -166,11 +167,13 @@ def _add_trusted(models_dir: Path, manifest: dict) -> None:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries a pickled pipeline depends on."""
+    """Versions of framing and of the libraries a pickled pipeline depends on."""
     from importlib.metadata import PackageNotFoundError, version
 
-    versions = {"python": platform.python_version()}
-    for name in ("framing", "scikit-learn", "numpy", "scipy", "nltk", "joblib"):
+    from . import __version__
+
+    versions = {"python": platform.python_version(), "framing": __version__}
+    for name in ("scikit-learn", "numpy", "scipy", "nltk", "joblib"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
@@ -218,7 +221,7 @@ def save_artifact(pipeline, manifest: dict, models_dir: str | os.PathLike, *, ac
         model_path = staging / MODEL_FILE
         joblib.dump(pipeline, model_path, compress=3)
         digest = file_sha256(model_path)
-        created = datetime.now(timezone.utc)
+        created = datetime.now(UTC)
         for name, text in (extra_files or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         with _locked(models_dir):  # choosing a free id and taking it is one step
@@ -364,7 +367,7 @@ def set_active(models_dir: str | os.PathLike, model_id: str, *, reason: str = "a
         pointer = models_dir / ACTIVE_FILE
         previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
         _write_atomic(pointer, model_id + "\n")
-        entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "model_id": model_id,
+        entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "model_id": model_id,
                  "previous": previous or None, "reason": reason}
         path = models_dir / HISTORY_FILE
         torn = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
@@ -390,16 +393,9 @@ def history(models_dir: str | os.PathLike) -> list[dict]:
     return entries
 
 
-def rollback(models_dir: str | os.PathLike) -> str:
-    """Step back along the history: make the model that was active before the current one active again; return its id.
-
-    Rolling back twice steps back twice: a rollback's own entry is skipped when looking
-    for what came before.
-    """
-    models_dir = Path(models_dir)
-    current = active_model_id(models_dir)
-    entries = history(models_dir)
-    # the chain of activations, with rollbacks undone: a rollback pops the entry it stepped back from
+def _activation_chain(entries: list[dict]) -> list[str]:
+    """The chain of activations, with rollbacks undone (a rollback pops the entry it stepped back from): what
+    successive rollbacks step back through, newest last."""
     chain: list[str] = []
     for entry in entries:
         if str(entry.get("reason", "")).startswith("rollback from") and chain and chain[-1] == entry.get("previous"):
@@ -410,6 +406,19 @@ def rollback(models_dir: str | os.PathLike) -> str:
             if entry.get("previous") and (not chain or chain[-1] != entry["previous"]):
                 chain.append(entry["previous"])
             chain.append(entry["model_id"])
+    return chain
+
+
+def rollback(models_dir: str | os.PathLike) -> str:
+    """Step back along the history: make the model that was active before the current one active again; return its id.
+
+    Rolling back twice steps back twice: a rollback's own entry is skipped when looking
+    for what came before.
+    """
+    models_dir = Path(models_dir)
+    current = active_model_id(models_dir)
+    entries = history(models_dir)
+    chain = _activation_chain(entries)
     if chain and chain[-1] == current:
         earlier = chain[-2] if len(chain) > 1 else None
     else:  # ACTIVE was changed outside the history: fall back to what the history says of the current model
@@ -418,3 +427,62 @@ def rollback(models_dir: str | os.PathLike) -> str:
         raise ArtifactError(f"{models_dir}: no earlier active model is recorded for {current}; choose one with `framing models promote ID`")
     set_active(models_dir, earlier, reason=f"rollback from {current}")
     return earlier
+
+
+def prune(models_dir: str | os.PathLike, *, keep: int = 3, dry_run: bool = False, include_history: bool = False,
+          protect: tuple[str, ...] = ()) -> dict:
+    """Remove old model folders, keeping the active model, ``protect`` (the bundled model), the ``keep`` most recent
+    and, unless ``include_history``, every model ``framing models rollback`` could step back to.
+
+    Under the models folder's lock, each removed folder is first renamed to a hidden name (so it leaves the listing
+    at once) and then deleted; the trusted hashes of removed models are dropped from ``TRUSTED``, so a copy of one
+    brought back later must be trusted again. With ``dry_run`` nothing changes.
+
+    Returns
+    -------
+    dict
+        ``removed`` and ``kept`` (model ids, oldest first), ``reasons`` (why each kept model stays) and ``bytes``
+        (the size of the removed folders).
+    """
+    if keep < 0:
+        raise ValueError(f"keep must be 0 or more, got {keep}")
+    models_dir = Path(models_dir)
+    with _locked(models_dir):
+        if not dry_run:
+            for child in models_dir.glob(".pruned-*"):  # left by a prune that was killed while deleting
+                shutil.rmtree(child, ignore_errors=True)
+        models = [m["model_id"] for m in list_models(models_dir)]
+        try:
+            active = active_model_id(models_dir)
+        except ModelNotFoundError:
+            active = None
+        reasons: dict[str, str] = {}
+        for model_id in models[::-1][:keep]:
+            reasons[model_id] = "recent"
+        if not include_history:
+            for model_id in _activation_chain(history(models_dir)):
+                reasons[model_id] = "in the active model's history"
+        for model_id in protect:
+            reasons[model_id] = "bundled"
+        if active:
+            reasons[active] = "active"
+        removed = [m for m in models if m not in reasons]
+        size = sum(f.stat().st_size for m in removed for f in (models_dir / m).rglob("*") if f.is_file())
+        if not dry_run and removed:
+            gone = set()
+            for model_id in removed:
+                doomed = models_dir / f".pruned-{model_id}"
+                gone.add(read_manifest(models_dir / model_id)["model_file"]["sha256"])
+                os.rename(models_dir / model_id, doomed)
+                shutil.rmtree(doomed, ignore_errors=True)
+            still = {read_manifest(models_dir / m)["model_file"]["sha256"] for m in models if m in reasons
+                     and (models_dir / m).is_dir()}
+            path = models_dir / TRUSTED_FILE
+            if path.exists():
+                lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+                kept_lines = [line for line in lines if line.startswith("#") or not line.strip()
+                              or line.split()[0] not in gone - still]
+                if kept_lines != lines:
+                    _write_atomic(path, "".join(kept_lines))
+    return {"removed": removed, "kept": [m for m in models if m in reasons], "reasons": {m: reasons[m] for m in models
+            if m in reasons}, "bytes": size}

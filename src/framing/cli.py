@@ -8,9 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+from . import __version__
 from .errors import FramingError, InputError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 
 def _positive(text: str) -> int:
@@ -24,10 +25,44 @@ def _positive(text: str) -> int:
     return value
 
 
+def _folds(text: str) -> int:
+    """A number of cross-validation folds: at least 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, not {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    """An argument that must be a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port number."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="framing", description="Measure how tabloids, officials, experts and the media frame the same story."
     )
+    parser.add_argument("--version", action="version", version=f"framing {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def paths(p, corpus=True, models=True):
@@ -50,12 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ngram-max", type=int, help="longest word n-gram")
     p.add_argument("--min-df", type=int, help="minimum passages a term must occur in")
     p.add_argument("--calibration", choices=["sigmoid", "isotonic"])
+    p.add_argument("--folds", type=_folds, help="k-fold cross-validation instead of leave-one-story-out")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
 
     p = sub.add_parser("evaluate", help="leave-one-story-out evaluation against the baselines")
     paths(p, models=False)
     p.add_argument("--json", dest="json_path", help="write the report as JSON here")
     p.add_argument("--markdown", dest="markdown_path", help="write the report as Markdown here")
     p.add_argument("--predictions", help="write the out-of-story predictions (CSV/JSONL/Parquet) here")
+    p.add_argument("--folds", type=_folds, help="k-fold cross-validation instead of leave-one-story-out")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
 
     p = sub.add_parser("score", help="score a table of passages (CSV, TSV, JSONL, Parquet), streamed and in parallel")
     paths(p, corpus=False)
@@ -102,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", default="", help="date of articles that do not give theirs")
     p.add_argument("--corpus", help="corpus folder: its codebook, sources.toml and punkt.json (default: the bundled one)")
     p.add_argument("--train-splitter", action="store_true", help="retrain the sentence splitter on the corpus passages, save it as punkt.json in the corpus folder, and exit")
+    p.add_argument("--gold", metavar="PATH", help="a gold annotation (JSONL/CSV with article_id, text, speaker, source_type): print the attribution accuracy per article and over all")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary")
 
     p = sub.add_parser("predict", help="score one or more passages given on the command line")
@@ -113,10 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list trained models and the history of the active one; promote or roll back")
     paths(p, corpus=False)
-    p.add_argument("action", nargs="?", choices=["list", "promote", "rollback", "trust"], default="list",
+    p.add_argument("action", nargs="?", choices=["list", "promote", "rollback", "trust", "prune"], default="list",
                    help="list (default); promote ID; rollback (one step back along the history); trust ID (accept a model "
-                        "folder copied in from elsewhere: its file runs code when loaded)")
+                        "folder copied in from elsewhere: its file runs code when loaded); prune (remove old models)")
     p.add_argument("model_id", nargs="?", help="the model to promote or trust (its id, or the start of one)")
+    p.add_argument("--keep", type=_count, default=3, metavar="N",
+                   help="prune: keep the N most recent models besides the active and the bundled one (default 3)")
+    p.add_argument("--dry-run", action="store_true", help="prune: only say what would be removed")
+    p.add_argument("--include-history", action="store_true",
+                   help="prune: also remove earlier active models that `framing models rollback` could return to")
 
     def store(p):
         p.add_argument("--store", help="label store file (default: FRAMING_LABEL_STORE, else labels.db in the corpus folder)")
@@ -139,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = label_action("retract", help="take back every label an annotator gave one passage")
     q.add_argument("passage", help="the passage's id, or its content hash (or the first 8+ characters of it)")
     q.add_argument("--annotator", required=True)
-    q = label_action("import", help="add labels from JSONL/CSV (text and label columns) or a text file of passages, one per line")
+    q = label_action("import", help="add labels from JSONL/CSV (text and label columns), a filled-in queue file, or a text "
+                                    "file of passages, one per line")
     q.add_argument("input")
     q.add_argument("--label", help="the label of every row (for a text file, or rows without one)")
     q.add_argument("--annotator", help="the annotator of rows without one")
@@ -148,9 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("output")
     q = label_action("agreement", help="Krippendorff's alpha: overall, per label, per language, per annotator pair")
     q.add_argument("--json", action="store_true")
-    q = label_action("queue", help="the passages of a table most worth labelling next")
+    q = label_action("queue", help="the passages of a table most worth labelling next, with an empty label column to fill "
+                                   "in and import")
     q.add_argument("input", help="passages to choose from (CSV, TSV, JSONL, Parquet)")
-    q.add_argument("-o", "--output", default="-", help="where to write the queue (default: standard output, CSV)")
+    q.add_argument("-o", "--output", default="-", help="where to write the queue (default: standard output, CSV); a gold "
+                                                       "label column of the input is kept as input_label")
     q.add_argument("-k", type=_positive, default=50, help="passages in the queue (default 50)")
     q.add_argument("--strategy", choices=["margin", "entropy"], default="margin")
     q.add_argument("--quota-column", default="source_type", help="share the queue among this column's values")
@@ -161,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths(p)
     store(p)
     p.add_argument("--holdout", type=float, default=0.2, help="share of new labelled passages held out for the comparison (default 0.2)")
-    p.add_argument("--folds", type=int, help="k-fold cross-validation instead of leave-one-story-out")
+    p.add_argument("--folds", type=_folds, help="k-fold cross-validation instead of leave-one-story-out")
     p.add_argument("--no-evaluate", action="store_true", help="skip the cross-validated evaluation of the candidate")
     p.add_argument("--promote-if-better", action="store_true", help="make the candidate active when it beats the current model on the held-out passages")
     p.add_argument("--min-gain", type=float, default=0.0, help="macro-F1 the candidate must gain to be promoted (default 0)")
@@ -186,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard (training a model first if none is usable)")
     paths(p)
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=_port, default=8501, help="port to serve the dashboard on (default 8501)")
     p.add_argument("--headless", action="store_true", help="do not open a browser")
     p.add_argument("--data", help="a table of passages to show beside the bundled corpus (scored by framing score, or scored on load)")
     return parser
@@ -210,13 +258,21 @@ def _train(args) -> int:
     overrides = {k: v for k, v in {"C": args.C, "ngram_max": args.ngram_max, "min_df": args.min_df, "calibration": args.calibration}.items() if v is not None}
     config = replace(TrainingConfig(), **overrides)
     model_id, report = service.train(
-        args.corpus, args.models, config, run_evaluation=not args.no_evaluate, activate=not args.no_activate
+        args.corpus, args.models, config, run_evaluation=not args.no_evaluate, activate=not args.no_activate,
+        folds=args.folds, progress=_progress("train", args.quiet),
     )
     print(f"model {model_id} saved" + ("" if args.no_activate else " and active"))
     if report:
         m, k = report["model"], report["baselines"]["keyword_lexicon"]
-        print(f"leave-one-story-out macro-F1 {m['macro_f1']:.3f} (keyword lexicon {k['macro_f1']:.3f}), ECE {m['ece']:.3f}")
+        print(f"{report['method']} macro-F1 {m['macro_f1']:.3f} (keyword lexicon {k['macro_f1']:.3f}), ECE {m['ece']:.3f}")
     return 0
+
+
+def _progress(command: str, quiet: bool):
+    """A callback printing ``framing COMMAND: message`` lines on standard error, or None when ``quiet``."""
+    if quiet:
+        return None
+    return lambda message: print(f"{command}: {message}", file=sys.stderr, flush=True)
 
 
 def _evaluate(args) -> int:
@@ -224,7 +280,9 @@ def _evaluate(args) -> int:
     from .evaluation import report_to_markdown
     from .tables import write_table
 
-    report, predictions = service.evaluate(args.corpus)
+    if args.predictions:
+        _format_of(args.predictions, None, None, "predictions")
+    report, predictions = service.evaluate(args.corpus, folds=args.folds, progress=_progress("evaluate", args.quiet))
     markdown = report_to_markdown(report)
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -236,6 +294,27 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _format_of(path: str, explicit: str | None, option: str | None, what: str) -> str:
+    """The table format of ``path`` (``explicit``, else its extension), or an error naming the option that sets it.
+
+    ``option`` is the command's own option for the format (None when it has none); ``what`` names the file.
+    """
+    from .tables import table_format
+
+    try:
+        return table_format(path, explicit)
+    except InputError:
+        if explicit:
+            raise
+    if path == "-":
+        stream = "standard input" if what == "input" else "standard output"
+        hint = f"pass {option} csv or jsonl" if option else "give a file name ending in .csv, .tsv, .jsonl or .parquet"
+        raise InputError(f"the {what} on {stream} needs a format: {hint}")
+    hint = f", or pass {option}" if option else ""
+    raise InputError(f"cannot tell the format from the {what} file's name: end it in .csv, .tsv, .jsonl or .parquet"
+                     f"{hint}", path=path)
+
+
 def _names(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
@@ -243,6 +322,10 @@ def _names(value: str) -> tuple[str, ...]:
 def _score(args) -> int:
     from . import service
 
+    input_format = args.input_format or ("jsonl" if args.input == "-" else None)
+    if args.engine == "local":  # the Dask engine reads datasets and writes a Parquet folder
+        _format_of(args.input, input_format, "--format", "input")
+        _format_of(args.output, args.output_format, "--output-format", "output")
     model = service.load_model(args.model, args.models)
     try:
         options = service.ScoreOptions(
@@ -255,7 +338,6 @@ def _score(args) -> int:
         )
     except ValueError as exc:
         raise FramingError(str(exc)) from None
-    input_format = args.input_format or ("jsonl" if args.input == "-" else None)
     summary = service.score_file(
         args.input,
         args.output,
@@ -309,7 +391,32 @@ def _ingest(args) -> int:
         unknown = int((frame["source_type"] == "unknown").sum())
         print(f"framing ingest: {frame['article_id'].nunique()} article(s), {len(frame)} passages; source types: "
               f"{types or 'none'}; {unknown} passage(s) with an unknown source type", file=sys.stderr)
+        untyped = frame[(frame["speech"] == "narration") & (frame["source_type"] == "unknown")]
+        if len(untyped):
+            outlets = sorted({o for o in untyped["outlet"] if o})
+            why = f"the outlet {', '.join(map(repr, outlets))} is not in the sources registry" if outlets else "no outlet is named"
+            print(f"framing ingest: the narration of {untyped['article_id'].nunique()} article(s) has no source type ({why}): "
+                  "pass --source-type TYPE for the outlet's own voice, --outlet NAME for an outlet the registry knows, "
+                  "or add the outlet to a sources file given with --sources", file=sys.stderr)
+    if args.gold:
+        _print_gold(frame, args.gold)
     return 0
+
+
+def _print_gold(frame, path: str) -> None:
+    from .ingest import gold_report, read_gold
+
+    report = gold_report(frame, read_gold(path))
+    width = max([len(a["article_id"]) for a in report["articles"]] + [7])
+    print(f"{'article':{width}}  {'passages':>8}  {'source type':>11}  {'speaker':>7}", file=sys.stderr)
+    for article in report["articles"]:
+        print(f"{article['article_id']:{width}}  {article['n']:8d}  {article['source_type_accuracy']:11.1%}  "
+              f"{article['speaker_accuracy']:7.1%}", file=sys.stderr)
+    overall = report["overall"]
+    print(f"{'all':{width}}  {overall['n']:8d}  {overall['source_type_accuracy']:11.1%}  {overall['speaker_accuracy']:7.1%}"
+          f"  (lowest article {overall['worst_article']:.1%})", file=sys.stderr)
+    if overall["missing"]:
+        print(f"framing ingest: gold articles not among the inputs: {', '.join(overall['missing'])}", file=sys.stderr)
 
 
 def _predict(args) -> int:
@@ -356,6 +463,15 @@ def _models(args) -> int:
         return 0
     if args.action == "rollback":
         print(f"{service.rollback(folder)} is the active model again")
+        return 0
+    if args.action == "prune":
+        result = service.prune(folder, keep=args.keep, dry_run=args.dry_run, include_history=args.include_history)
+        verb = "would remove" if args.dry_run else "removed"
+        size = f" ({result['bytes'] / 1e6:.1f} MB)" if result["removed"] else ""
+        print(f"{verb} {len(result['removed'])} model{'s' if len(result['removed']) != 1 else ''}{size}"
+              + (": " + ", ".join(result["removed"]) if result["removed"] else ""))
+        for model_id, reason in result["reasons"].items():
+            print(f"  kept {model_id} ({reason})")
         return 0
     models = artifacts.list_models(folder)
     if not models:
@@ -407,13 +523,19 @@ def _labels(args) -> int:
         else:
             print(_agreement_text(report))
     elif args.action == "queue":
+        from .active import queue_sheet
         from .tables import write_table
 
+        _format_of(args.input, None, None, "input")
+        fmt = _format_of(args.output, "csv" if args.output == "-" else None, None, "queue")
         model = service.load_model(args.model, args.models)
         passages = service.read_scored(args.input)
         queue = service.label_queue(passages, model, k=args.k, strategy=args.strategy, store=labels.path, corpus=args.corpus,
                                     quota_column=args.quota_column)
-        write_table(queue, args.output, "csv" if args.output == "-" else None)
+        write_table(queue_sheet(queue, model.labels), args.output, fmt)
+        if args.output != "-":
+            print(f"{len(queue)} passages to label in {args.output}: fill in the label column, then "
+                  f"`framing labels import {args.output} --annotator NAME`", file=sys.stderr)
     return 0
 
 
@@ -488,12 +610,11 @@ def _codebook(args) -> int:
 
 
 def _dashboard(args) -> int:
-    import os
     import subprocess
 
     from . import service
-    from .config import PROJECT_ROOT
 
+    _check_port_free(args.port)
     model_id, trained = service.ensure_model(args.models, args.corpus)
     print(("trained model " if trained else "using model ") + model_id, file=sys.stderr)
     env = dict(os.environ)
@@ -505,11 +626,28 @@ def _dashboard(args) -> int:
         if not Path(args.data).is_file():
             raise InputError("no such file", path=args.data)
         env["FRAMING_DASHBOARD_DATA"] = str(Path(args.data).resolve())
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
+    script = Path(__file__).resolve().parent / "ui" / "dashboard.py"  # inside the package: runs installed too
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     if args.headless:
         command += ["--server.headless", "true"]
     return subprocess.call(command, env=env)
+
+
+def _check_port_free(port: int) -> None:
+    """Refuse a port another program listens on, before anything is trained or started."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Streamlit's server does
+        try:
+            probe.bind(("", port))
+        except PermissionError:
+            raise InputError(f"port {port} may not be opened by this user; choose another with --port N, "
+                             "e.g. --port 8502") from None
+        except OSError:
+            raise InputError(f"port {port} is in use (another dashboard?); choose another with --port N, "
+                             f"e.g. --port {port + 1 if port < 65535 else 8502}") from None
 
 
 _COMMANDS = {
@@ -535,9 +673,9 @@ def _refuse_overwriting_inputs(args) -> None:
         return
     given = getattr(args, "inputs", None) or [getattr(args, "input", None)]
     for source in given:
-        if source and source != "-" and os.path.exists(source) and not os.path.isdir(source):
-            if os.path.samefile(source, output):
-                raise InputError(f"the output would overwrite the input {source}; choose another output file", path=output)
+        if (source and source != "-" and os.path.exists(source) and not os.path.isdir(source)
+                and os.path.samefile(source, output)):
+            raise InputError(f"the output would overwrite the input {source}; choose another output file", path=output)
 
 
 def main(argv: list[str] | None = None) -> int:

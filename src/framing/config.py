@@ -1,7 +1,10 @@
 """Where framing finds its corpus and models, and how a model is trained.
 
 Paths follow one rule: an explicit argument wins, then an environment variable
-(``FRAMING_CORPUS_DIR``, ``FRAMING_MODELS_DIR``), then the project's own folders.
+(``FRAMING_CORPUS_DIR``, ``FRAMING_MODELS_DIR``), then the bundled folders: the
+source tree's ``corpus/`` and ``models/`` when framing runs from its source tree
+(an editable install, or ``src`` on the path), else the copies shipped inside the
+installed package.
 """
 
 from __future__ import annotations
@@ -10,10 +13,16 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "corpus_dir", "models_dir", "TrainingConfig"]
+__all__ = ["BUNDLED_MODEL", "PROJECT_ROOT", "SOURCE_TREE", "TrainingConfig", "corpus_dir", "label_store_path", "models_dir"]
 
-#: The folder holding ``corpus/`` and ``models/`` when framing runs from its source tree.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+#: True when framing runs from its source tree (``src/framing`` beside ``pyproject.toml``), not from an installed copy.
+SOURCE_TREE = _PACKAGE.parent.name == "src" and (_PACKAGE.parents[1] / "pyproject.toml").is_file()
+#: The folder holding the bundled ``corpus/`` and ``models/``: the source tree's root when framing runs from it,
+#: else the folder inside the installed package that the wheel carries them in.
+PROJECT_ROOT = _PACKAGE.parents[1] if SOURCE_TREE else _PACKAGE / "_bundled"
+#: The model shipped with framing (tracked in ``models/`` and carried in the wheel); ``framing models prune`` keeps it.
+BUNDLED_MODEL = "20261201-043027-dca5f659"
 
 
 def _resolve(explicit: str | os.PathLike | None, env: str, default: Path) -> Path:
@@ -91,7 +100,7 @@ class TrainingConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainingConfig":
+    def from_dict(cls, data: dict) -> TrainingConfig:
         known = {f for f in cls.__dataclass_fields__}
         unknown = set(data) - known
         if unknown:

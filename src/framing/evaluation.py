@@ -9,7 +9,8 @@ codebook's cue words. A probe measures how well the model's features predict the
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,10 +21,18 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from .codebook import Codebook
 from .config import TrainingConfig
+from .errors import CorpusError
 from .language import profile
 from .model import CueLexiconClassifier, build_pipeline
 
-__all__ = ["expected_calibration_error", "classification_report", "evaluate_corpus", "report_to_markdown"]
+__all__ = [
+    "check_enough_passages",
+    "classification_report",
+    "evaluate_corpus",
+    "expected_calibration_error",
+    "fold_minimum",
+    "report_to_markdown",
+]
 
 #: Above this macro-F1 (chance is 1 / number of source types) the probe's warning is raised.
 PROBE_WARNING = 0.6
@@ -92,7 +101,7 @@ def classification_report(y_true: Sequence[str], proba: np.ndarray, labels: Sequ
         y_true, y_pred, labels=labels, zero_division=0
     )
     return {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "ece": round(expected_calibration_error(proba, true_idx), 4),
@@ -144,19 +153,113 @@ def _fold(train: pd.DataFrame, test: pd.DataFrame, codebook: Codebook, config: T
     return {"index": test.index, "model": model, "keyword": keyword, "majority": majority, "probe": probe_pred}
 
 
-def _cross_validate(corpus: pd.DataFrame, splits, codebook: Codebook, config: TrainingConfig, n_jobs: int) -> dict:
-    """Out-of-fold probabilities of the model and the baselines, and the source-type probe's predictions."""
+def _cross_validate(corpus: pd.DataFrame, splits, codebook: Codebook, config: TrainingConfig, n_jobs: int, *,
+                    progress: Callable[[str], None] | None = None, method: str = "", groups: np.ndarray | None = None,
+                    group_name: str = "") -> dict:
+    """Out-of-fold probabilities of the model and the baselines, and the source-type probe's predictions.
+
+    ``progress``, when given, hears of each finished fold: ``"<method> 3/12 (<group_name> <held-out group>)"``.
+    """
     labels = list(codebook.label_names)
-    folds = Parallel(n_jobs=n_jobs)(
+    splits = list(splits)
+    if progress:
+        progress(f"{method}: {len(splits)} folds over {len(corpus):,} passages")
+    folds = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fold)(corpus.iloc[train], corpus.iloc[test], codebook, config) for train, test in splits
     )
     n = len(corpus)
     out = {name: np.zeros((n, len(labels))) for name in ("model", "keyword", "majority")}
     out["probe"] = np.empty(n, dtype=object)
-    for fold in folds:
-        for name in out:
-            out[name][fold["index"]] = fold[name]
+    for number, ((_, test), fold) in enumerate(zip(splits, folds), start=1):
+        for name, values in out.items():
+            values[fold["index"]] = fold[name]
+        if progress:
+            held_out = f" ({group_name} {groups[test[0]]})" if groups is not None and len(test) else ""
+            progress(f"{method} fold {number}/{len(splits)}{held_out}")
     return out
+
+
+def fold_minimum(calibration_folds: int, folds: int) -> int:
+    """The fewest passages a label needs for ``folds``-fold cross-validation of a model calibrated over ``calibration_folds``.
+
+    Stratified folds hold out ``ceil(n / folds)`` of a label's ``n`` passages at most, and the training part that is
+    left must still give each of the calibration's folds one passage of the label; the folds also need ``n >= folds``.
+
+    Examples
+    --------
+    >>> fold_minimum(5, 5)
+    7
+    """
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, not {folds}")
+    n = max(folds, calibration_folds)
+    while n - math.ceil(n / folds) < calibration_folds:
+        n += 1
+    return n
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{label} {n}" for label, n in counts.items())
+
+
+def _thin_fold(corpus: pd.DataFrame, labels: Sequence[str], minimum: int, groups: np.ndarray) -> str | None:
+    """Why leaving one group out would leave too little to train on (a label with 1 to ``minimum - 1`` passages, or
+    a single label), or None when every group can be left out."""
+    y = corpus["label"].to_numpy(dtype=object)
+    table = pd.crosstab(pd.Series(groups, name="group"), pd.Series(y, name="label")).reindex(columns=list(labels), fill_value=0)
+    left = table.sum(axis=0) - table  # per group left out: each label's passages in the training part
+    for group, row in left.iterrows():
+        thin = [(label, int(n)) for label, n in row.items() if 0 < n < minimum]
+        if thin:
+            label, n = thin[0]
+            return f"without {group!r}, {label} has {n}"
+        if (row > 0).sum() < 2:
+            return f"without {group!r}, only {', '.join(row[row > 0].index) or 'no label'} is left"
+    return None
+
+
+def check_enough_passages(corpus: pd.DataFrame, labels: Sequence[str], config: TrainingConfig | None = None, *,
+                          evaluate: bool = True, folds: int | None = None) -> None:
+    """Refuse, in one sentence, labelled passages too few to train a model on, or to evaluate it as asked.
+
+    The minimums are the model's own: every label needs ``config.calibration_folds`` passages, because its
+    probabilities are calibrated over that many stratified folds; ``folds``-fold cross-validation needs
+    :func:`fold_minimum` passages of each label, so that every training fold keeps that many; leave-one-story-out
+    (``folds`` None) needs, for every story, each label either absent or that many times outside it.
+
+    Raises
+    ------
+    CorpusError
+        Saying how many passages each label needs and how many it has.
+    """
+    config = config or TrainingConfig()
+    minimum = config.calibration_folds
+    y = corpus["label"]
+    counts = {label: int((y == label).sum()) for label in labels}
+    if min(counts.values(), default=0) < minimum:
+        raise CorpusError(f"too few labelled passages to train: each label needs at least {minimum} (the model calibrates "
+                          f"its probabilities over {minimum} folds), and there are {_counted(counts)}; label more passages")
+    if len(corpus) < config.min_df:
+        raise CorpusError(f"too few passages to train: a term must occur in {config.min_df} passages (min_df) and there "
+                          f"are {len(corpus)}")
+    if not evaluate:
+        return
+    if folds:
+        need = fold_minimum(minimum, folds)
+        if min(counts.values()) < need:
+            raise CorpusError(f"too few labelled passages for {folds}-fold cross-validation: each label needs at least "
+                              f"{need} (one for each fold, and {minimum} left in every training part to calibrate on), and there are "
+                              f"{_counted(counts)}; label more passages or skip the evaluation (--no-evaluate)")
+        return
+    stories = corpus["story"].to_numpy(dtype=object)
+    if len(set(stories)) < 2:
+        raise CorpusError("leave-one-story-out evaluation needs passages from at least two stories; use k-fold "
+                          "cross-validation (--folds K)")
+    thin = _thin_fold(corpus, labels, minimum, stories)
+    if thin:
+        raise CorpusError(f"too few labelled passages for leave-one-story-out evaluation: outside every story, each label "
+                          f"needs at least {minimum} passages (to calibrate on) or none, and {thin}; label more passages, "
+                          "use k-fold cross-validation (--folds K) or skip the evaluation (--no-evaluate)")
 
 
 def _scoped(y: np.ndarray, proba: np.ndarray, labels: list[str], mask: np.ndarray) -> dict:
@@ -204,7 +307,7 @@ def contrast_pairs(corpus: pd.DataFrame, predicted: np.ndarray) -> dict:
     table = pd.DataFrame(rows, columns=["contrast", "both_right", "flipped"])
 
     def summary(part: pd.DataFrame) -> dict:
-        return {"n_pairs": int(len(part)), "consistency": round(float(part["both_right"].mean()), 4),
+        return {"n_pairs": len(part), "consistency": round(float(part["both_right"].mean()), 4),
                 "prediction_flips": round(float(part["flipped"].mean()), 4)}
 
     return {**summary(table), "by_contrast": {k: summary(g) for k, g in table.groupby("contrast", sort=True)}}
@@ -223,8 +326,8 @@ def _method_report(corpus: pd.DataFrame, out: dict, codebook: Codebook, language
         scopes[f"script={value}"] = script == value
     return {
         "method": method,
-        "n_passages": int(len(y)),
-        {"story": "n_stories", "writer": "n_writers"}.get(group_name, f"n_{group_name}s"): int(len(set(groups))),
+        "n_passages": len(y),
+        {"story": "n_stories", "writer": "n_writers"}.get(group_name, f"n_{group_name}s"): len(set(groups)),
         "model": classification_report(y, out["model"], labels),
         "baselines": {
             "majority": classification_report(y, out["majority"], labels),
@@ -249,7 +352,7 @@ def _method_report(corpus: pd.DataFrame, out: dict, codebook: Codebook, language
 
 def evaluate_corpus(
     corpus: pd.DataFrame, codebook: Codebook, config: TrainingConfig | None = None, *, n_jobs: int = -1,
-    folds: int | None = None, writers: bool = True,
+    folds: int | None = None, writers: bool = True, progress: Callable[[str], None] | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Leave-one-story-out and leave-one-writer-out cross-validation of the framing model and the baselines.
 
@@ -257,7 +360,9 @@ def evaluate_corpus(
     passage (a ``writer`` column with at least two writers), again by a model that never saw its writer, which is
     what a passage written by someone new will meet. Each is broken down by language and script, with contrast-pair
     consistency and calibration. With ``folds``, stratified k-fold cross-validation (shuffled with the config's seed)
-    replaces leave-one-story-out: for collections without stories, such as headlines.
+    replaces leave-one-story-out: for collections without stories, such as headlines. Passages too few for either
+    are refused up front (:func:`check_enough_passages`); the leave-one-writer-out part is left out, and the report
+    says why, when some writer's passages hold too many of a label. ``progress``, when given, hears of each fold.
 
     Returns
     -------
@@ -274,15 +379,16 @@ def evaluate_corpus(
     labels = list(codebook.label_names)
     corpus = corpus.reset_index(drop=True)
     stories = corpus["story"].to_numpy(dtype=object)
+    check_enough_passages(corpus, labels, config, folds=folds)
     if folds:
         splits = StratifiedKFold(folds, shuffle=True, random_state=config.seed).split(corpus, corpus["label"].to_numpy(dtype=object))
         method = f"{folds}-fold cross-validation"
+        out = _cross_validate(corpus, splits, codebook, config, n_jobs, progress=progress, method=method)
     else:
-        if len(set(stories)) < 2:
-            raise ValueError("leave-one-story-out evaluation needs passages from at least two stories; use k-fold cross-validation")
         splits = LeaveOneGroupOut().split(corpus, groups=stories)
         method = "leave-one-story-out"
-    out = _cross_validate(corpus, splits, codebook, config, n_jobs)
+        out = _cross_validate(corpus, splits, codebook, config, n_jobs, progress=progress, method=method, groups=stories,
+                              group_name="story")
     language, script = passage_languages(corpus)
     report = _method_report(corpus, out, codebook, language, script, method, stories, "story")
     report["labels"] = labels
@@ -332,8 +438,13 @@ def evaluate_corpus(
     methods = [report]
     writer = corpus["writer"].fillna("").astype(str).replace("", "(unrecorded)").to_numpy(dtype=object) \
         if "writer" in corpus.columns else None
-    if writers and writer is not None and len(set(writer)) >= 2:
-        by_writer = _cross_validate(corpus, LeaveOneGroupOut().split(corpus, groups=writer), codebook, config, n_jobs)
+    thin = _thin_fold(corpus, labels, config.calibration_folds, writer) if writer is not None else None
+    if writers and writer is not None and len(set(writer)) >= 2 and thin:
+        report["leave_one_writer_out_skipped"] = (f"too few passages of a label outside some writer's to calibrate on "
+                                                  f"({thin})")
+    elif writers and writer is not None and len(set(writer)) >= 2:
+        by_writer = _cross_validate(corpus, LeaveOneGroupOut().split(corpus, groups=writer), codebook, config, n_jobs,
+                                    progress=progress, method="leave-one-writer-out", groups=writer, group_name="writer")
         lowo = _method_report(corpus, by_writer, codebook, language, script, "leave-one-writer-out", writer, "writer")
         report["leave_one_writer_out"] = lowo
         methods.append(lowo)
@@ -388,9 +499,9 @@ def report_to_markdown(report: dict) -> str:
         lines.append(f"| baseline: {name.replace('_', ' ')} | {base['macro_f1']:.3f} | {base['accuracy']:.3f} | {base['ece']:.3f} |")
     if report.get("summary"):
         lines += ["", "## Side by side", "",
-                  "Each passage predicted by a model that never saw its story, and by one that never saw its writer (what a "
-                  "passage written by someone new meets), overall, per language and per script; the keyword lexicon "
-                  "built from the codebook's cue words is the baseline.", "",
+                  ("Each passage predicted by a model that never saw its story, and by one that never saw its writer (what "
+                   "a passage written by someone new meets), overall, per language and per script; the keyword lexicon "
+                   "built from the codebook's cue words is the baseline."), "",
                   "| evaluation | passages | macro-F1 | ECE | keyword baseline macro-F1 | contrast pairs both right |",
                   "|---|---|---|---|---|---|"]
         for row in report["summary"]:
@@ -403,8 +514,9 @@ def report_to_markdown(report: dict) -> str:
         pairs = (block or {}).get("contrast_pairs", {})
         if pairs.get("n_pairs"):
             lines += ["", f"## Contrast pairs ({block['method']})", "",
-                      f"{pairs['n_pairs']} pairs of passages one minimal edit apart with different labels: both members right in "
-                      f"{pairs['consistency']:.1%}; the prediction changes between the members in {pairs['prediction_flips']:.1%}.", "",
+                      (f"{pairs['n_pairs']} pairs of passages one minimal edit apart with different labels: both members "
+                       f"right in {pairs['consistency']:.1%}; the prediction changes between the members in "
+                       f"{pairs['prediction_flips']:.1%}."), "",
                       "| hard case | pairs | both right | prediction changes |", "|---|---|---|---|"]
             for kind, m in pairs["by_contrast"].items():
                 lines.append(f"| {kind} | {m['n_pairs']} | {m['consistency']:.3f} | {m['prediction_flips']:.3f} |")
@@ -414,6 +526,8 @@ def report_to_markdown(report: dict) -> str:
                   "| writer | passages | macro-F1 | accuracy |", "|---|---|---|---|"]
         for writer, m in lowo["by_writer"].items():
             lines.append(f"| {writer} | {m['n']} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} |")
+    if report.get("leave_one_writer_out_skipped"):
+        lines += ["", f"Leave-one-writer-out evaluation left out: {report['leave_one_writer_out_skipped']}."]
     lines += ["", "## Per label (framing model)", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for label in labels:
         m = model["per_label"][label]
@@ -436,8 +550,9 @@ def report_to_markdown(report: dict) -> str:
         "",
         "## Source-type probe",
         "",
-        f"A logistic regression on the model's features predicts the source type with macro-F1 {p['macro_f1']:.3f} "
-        f"(accuracy {p['accuracy']:.3f}; chance macro-F1 {p['chance_macro_f1']:.3f}, majority accuracy {p['majority_accuracy']:.3f}).",
+        (f"A logistic regression on the model's features predicts the source type with macro-F1 {p['macro_f1']:.3f} "
+         f"(accuracy {p['accuracy']:.3f}; chance macro-F1 {p['chance_macro_f1']:.3f}, majority accuracy "
+         f"{p['majority_accuracy']:.3f})."),
         _probe_verdict(p),
         "",
         "## Reliability (framing model)",

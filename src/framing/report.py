@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ TIME_BINS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 #: Columns that name the article a passage belongs to; the first present is the default independent unit.
 CLUSTER_COLUMNS = ("article_id", "article", "url")
 
-__all__ = ["scored_labels", "cluster_note", "compare_scored", "markdown_text", "render_json", "render_markdown", "render_html", "render"]
+__all__ = ["cluster_note", "compare_scored", "markdown_text", "render", "render_html", "render_json", "render_markdown", "scored_labels"]
 
 
 def scored_labels(scored: pd.DataFrame, source: str = "input") -> tuple[list[str], str]:
@@ -177,7 +177,7 @@ def compare_scored(
         "confidence": 0.95,
         "min_n": min_n,
         "min_clusters": min_clusters if cluster else None,
-        "n_passages": int(len(ok)),
+        "n_passages": len(ok),
         "n_unscored": int(len(scored) - len(ok) - missing_cluster),
         "n_without_cluster": missing_cluster,
         "shares": shares.to_dict("records"),
@@ -242,6 +242,14 @@ def _interval(row: dict, low: str = "low", high: str = "high") -> str:
     return f"{_pct(row[low])}–{_pct(row[high])}"
 
 
+def _some(names: list[str], shown: int = 5, *, largest_first: bool = False) -> str:
+    """Group names as a list that stays short: when there are many, how many, the first ``shown`` and how many more."""
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    return (f"{len(names):,} groups, {'the largest ' if largest_first else ''}{', '.join(names[:shown])} "
+            f"and {len(names) - shown:,} more")
+
+
 def summary_sentences(result: dict) -> list[str]:
     """The findings in plain words: one quantity (the calibrated share) throughout, each test and its unit named."""
     positive, group = result["positive"], result["group"]
@@ -253,11 +261,11 @@ def summary_sentences(result: dict) -> list[str]:
         parts = [f"{r[group]} {_pct(r['share'])} [{_interval(r)}]" for r in big]
         sentences.append(f"Calibrated share of the {positive} frame (the mean probability the model gives it, 95% "
                          f"intervals over {unit}): " + ", ".join(parts) + ".")
-    small = [str(r[group]) for r in rows if r["too_small"]]
+    small = [str(r[group]) for r in sorted(rows, key=lambda r: -r["n"]) if r["too_small"]]
     if small:
         need = _count(result["min_n"], "passage") + (f" and {_count(result['min_clusters'], result['cluster'] + ' value')}"
                                                      if result["cluster"] else "")
-        sentences.append(f"Too few to report on (each group needs {need}): {', '.join(small)}.")
+        sentences.append(f"Too few to report on (each group needs {need}): {_some(small, largest_first=True)}.")
     association = result["association"]
     if association.get("testable"):
         verdict = "differ" if association["p_value"] < 0.05 else "do not differ detectably"
@@ -405,7 +413,7 @@ def tests_in_words(result: dict) -> list[str]:
         lines.append(f"Pairwise: the difference in the calibrated {result['positive']} share, cluster-robust t statistic, "
                      "p-values by the same permutations, adjusted for all pairs at once (single-step max-T).")
     if association.get("too_small"):
-        lines.append("Left out of the tests (too few): " + ", ".join(map(str, association["too_small"])) + ".")
+        lines.append("Left out of the tests (too few): " + _some(list(map(str, association["too_small"]))) + ".")
     return lines
 
 

@@ -25,7 +25,7 @@ from .evaluation import classification_report
 from .model import FramingModel, build_pipeline
 from .store import content_hash
 
-__all__ = ["TrainingSet", "training_set", "held_out", "fit", "compare_on", "UNKNOWN"]
+__all__ = ["UNKNOWN", "TrainingSet", "compare_on", "fit", "held_out", "training_set"]
 
 #: Source type and story of store passages that do not say.
 UNKNOWN = "unknown"
@@ -74,7 +74,7 @@ def training_set(corpus: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook,
     )
     corpus = corpus.reindex(columns=[*corpus.columns, *[f for f in OPTIONAL_FIELDS if f not in corpus.columns]], fill_value="")
     frame = pd.concat([corpus, store_rows], ignore_index=True)[[*FIELDS, *OPTIONAL_FIELDS, "content_hash", "origin"]]
-    return TrainingSet(frame, int(len(corpus)), int(len(store_rows)), int(changed.sum()))
+    return TrainingSet(frame, len(corpus), len(store_rows), int(changed.sum()))
 
 
 def held_out(data: TrainingSet, seen: set[str], share: float, seed: int = 13, minimum: int = 5) -> np.ndarray:
@@ -117,7 +117,7 @@ def compare_on(data: TrainingSet, mask: np.ndarray, codebook: Codebook, pipeline
     test = data.frame[mask]
     texts, y = test["text"].tolist(), test["label"].to_numpy(dtype=object)
     candidate = _proba(list(pipeline.classes_), pipeline.predict_proba(texts), labels)
-    result = {"held_out": int(len(test)), "labels": labels, "candidate": classification_report(y, candidate, labels)}
+    result = {"held_out": len(test), "labels": labels, "candidate": classification_report(y, candidate, labels)}
     predicted = np.asarray(labels, dtype=object)[candidate.argmax(axis=1)]
     changed = []
     if current is not None:

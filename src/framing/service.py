@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,42 +19,43 @@ from . import artifacts
 from .codebook import Codebook, load_codebook
 from .config import TrainingConfig, corpus_dir, models_dir
 from .corpus import ValidationReport, load_corpus, validate_corpus
-from .errors import ArtifactError, IncompatibleArtifactError, InputError, ModelNotFoundError
+from .errors import ArtifactError, CorpusError, IncompatibleArtifactError, InputError, ModelNotFoundError
 from .model import FramingModel, build_pipeline
 from .scoring import DEFAULT_MAX_CHARS, ScoreOptions, ScoreSummary
 from .scoring import score_file as _score_file
 from .scoring import score_frame as _score_frame
 
 __all__ = [
-    "validate",
-    "train",
-    "evaluate",
-    "load_model",
-    "ensure_model",
-    "predict",
-    "score_frame",
-    "score_file",
-    "ScoreSummary",
-    "ScoreOptions",
     "DEFAULT_MAX_CHARS",
+    "ScoreOptions",
+    "ScoreSummary",
     "active_model_fingerprint",
+    "agreement",
+    "compare_file",
     "corpus_codebook",
     "corpus_frame",
-    "read_scored",
-    "read_upload",
-    "table_bytes",
-    "compare_file",
-    "model_card",
-    "label_store",
-    "agreement",
-    "label_queue",
-    "retrain",
-    "promote",
-    "rollback",
-    "source_registry",
+    "ensure_model",
+    "evaluate",
     "ingest",
     "ingest_text",
+    "label_queue",
+    "label_store",
+    "load_model",
+    "model_card",
+    "predict",
+    "promote",
+    "prune",
+    "read_scored",
+    "read_upload",
+    "retrain",
+    "rollback",
+    "score_file",
+    "score_frame",
+    "source_registry",
+    "table_bytes",
+    "train",
     "train_splitter",
+    "validate",
 ]
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -67,13 +69,32 @@ def validate(corpus: str | os.PathLike | None = None, near_threshold: float = 0.
     return validate_corpus(passages_path, load_codebook(codebook_path), near_threshold)
 
 
-def evaluate(corpus: str | os.PathLike | None = None, config: TrainingConfig | None = None, *, n_jobs: int = -1):
-    """Leave-one-story-out evaluation of ``config`` on the corpus; see :func:`framing.evaluation.evaluate_corpus`."""
+def evaluate(corpus: str | os.PathLike | None = None, config: TrainingConfig | None = None, *, n_jobs: int = -1,
+             folds: int | None = None, progress=None):
+    """Leave-one-story-out (or ``folds``-fold) evaluation of ``config`` on the corpus.
+
+    See :func:`framing.evaluation.evaluate_corpus`; ``progress`` is called with a line per finished fold.
+    """
     from .evaluation import evaluate_corpus
 
     codebook_path, passages_path = _corpus_paths(corpus)
     codebook = load_codebook(codebook_path)
-    return evaluate_corpus(load_corpus(passages_path, codebook), codebook, config, n_jobs=n_jobs)
+    config = config or TrainingConfig()
+    with _learnable(config):
+        return evaluate_corpus(load_corpus(passages_path, codebook), codebook, config, n_jobs=n_jobs, folds=folds,
+                               progress=progress)
+
+
+@contextmanager
+def _learnable(config: TrainingConfig):
+    """Turn the vectorizer's "no terms remain" into a sentence about the passages (it happens on too few of them)."""
+    try:
+        yield
+    except ValueError as exc:
+        if "no terms remain" not in str(exc):
+            raise
+        raise CorpusError(f"too few passages to learn from: no word occurs in {config.min_df} or more of them (min_df); "
+                          "label more passages or lower --min-df") from None
 
 
 def train(
@@ -85,8 +106,12 @@ def train(
     activate: bool = True,
     n_jobs: int = -1,
     folds: int | None = None,
+    progress=None,
 ) -> tuple[str, dict | None]:
     """Train on the whole corpus, evaluate it (leave-one-story-out, or ``folds``-fold), save a verified artifact.
+
+    Passages too few to train on, or to evaluate as asked, are refused before any training
+    (:func:`framing.evaluation.check_enough_passages`); ``progress`` hears of each step and fold.
 
     Returns
     -------
@@ -99,7 +124,14 @@ def train(
     codebook = load_codebook(codebook_path)
     frame = load_corpus(passages_path, codebook)
     return _fit_and_save(frame, codebook, passages_path, config, models, run_evaluation=run_evaluation,
-                         activate=activate, n_jobs=n_jobs, folds=folds)
+                         activate=activate, n_jobs=n_jobs, folds=folds, progress=progress)
+
+
+def _evaluation_folds(frame: pd.DataFrame, folds: int | None) -> int | None:
+    """``folds``, else None (leave-one-story-out), or 5-fold when the passages come from too few stories for it."""
+    if not folds and frame["story"].nunique() < 3:
+        return 5
+    return folds
 
 
 def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, config: TrainingConfig,
@@ -107,21 +139,20 @@ def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, 
                   folds: int | None, manifest_extra: dict | None = None, extra_files: dict[str, str] | None = None,
                   progress=None, pipeline=None) -> tuple[str, dict | None]:
     """Evaluate, fit on all of ``frame`` (unless ``pipeline`` was fitted on it already) and save the model with its reports."""
-    from .evaluation import evaluate_corpus, report_to_markdown
+    from .evaluation import check_enough_passages, evaluate_corpus, report_to_markdown
 
-    missing = sorted(set(codebook.label_names) - set(frame["label"]))
-    if missing:
-        raise InputError(f"the codebook's labels {missing} have no passage; a model cannot learn them", path=str(passages_path))
-    if not folds and frame["story"].nunique() < 3:
-        folds = 5  # leave-one-story-out needs stories; k-fold otherwise
+    folds = _evaluation_folds(frame, folds)
+    check_enough_passages(frame, codebook.label_names, config, evaluate=run_evaluation, folds=folds)
     started = time.perf_counter()
     if run_evaluation and progress:
         progress("evaluating (" + (f"{folds}-fold" if folds else "leave-one-story-out") + ")")
-    report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs, folds=folds)[0] if run_evaluation else None
-    if pipeline is None:
-        if progress:
-            progress(f"training on {len(frame):,} passages")
-        pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
+    with _learnable(config):
+        report = evaluate_corpus(frame, codebook, config, n_jobs=n_jobs, folds=folds, progress=progress)[0] \
+            if run_evaluation else None
+        if pipeline is None:
+            if progress:
+                progress(f"training on {len(frame):,} passages")
+            pipeline = build_pipeline(config).fit(frame["text"].tolist(), frame["label"].to_numpy(dtype=object))
     manifest = {
         "labels": list(codebook.label_names),
         "index": {"name": f"{codebook.index_positive}_index", "positive": codebook.index_positive, "negative": codebook.index_negative},
@@ -130,14 +161,14 @@ def _fit_and_save(frame: pd.DataFrame, codebook: Codebook, passages_path: Path, 
         "corpus": {
             "file": passages_path.name,
             "sha256": artifacts.file_sha256(passages_path),
-            "n_passages": int(len(frame)),
+            "n_passages": len(frame),
             "n_stories": int(frame["story"].nunique()),
             "label_counts": {k: int(v) for k, v in frame["label"].value_counts().items()},
         },
         "training_config": config.to_dict(),
         "pipeline": "FramingVectorizer(Cyrillic read as Latin, English/Serbian Snowball stems, word 1-2-grams, negation scope) "
                     "-> CalibratedClassifierCV(LogisticRegression)",
-        "n_features": int(len(pipeline.named_steps["features"].vocabulary_)),
+        "n_features": len(pipeline.named_steps["features"].vocabulary_),
         "metrics": _headline_metrics(report),
         "training_seconds": round(time.perf_counter() - started, 2),
         **(manifest_extra or {}),
@@ -491,12 +522,13 @@ def retrain(
         (the candidate's cross-validated metrics), ``agreement``, ``warnings``,
         ``promoted`` and ``decision`` (why it was or was not promoted).
     """
-    from .agreement import ALPHA_THRESHOLD, agreement_report
-    from .errors import FramingError
-    from .store import resolve
     from joblib import Parallel, delayed
 
+    from .agreement import ALPHA_THRESHOLD, agreement_report
+    from .errors import FramingError
+    from .evaluation import check_enough_passages
     from .retrain import compare_on, fit, held_out, training_set
+    from .store import resolve
 
     say = progress or (lambda message: None)
     config = config or TrainingConfig()
@@ -514,6 +546,8 @@ def retrain(
         warnings.append(message)
     data = training_set(load_corpus(passages_path, codebook), resolve(current_labels), codebook, store_path=str(labels_db.path))
     say(f"{data.n_corpus:,} corpus passages ({data.relabelled} relabelled) and {data.n_store:,} new passages from the label store")
+    folds = _evaluation_folds(data.frame, folds)
+    check_enough_passages(data.frame, codebook.label_names, config, evaluate=run_evaluation, folds=folds)
 
     folder = models_dir(models)
     current = None
@@ -526,6 +560,11 @@ def retrain(
     except (ModelNotFoundError, IncompatibleArtifactError):
         pass
     mask = held_out(data, seen, holdout, seed=config.seed)
+    if mask.any():
+        try:
+            check_enough_passages(data.frame[~mask], codebook.label_names, config, evaluate=False)
+        except CorpusError:
+            mask[:] = False  # the comparison model could not be trained without them
     frames = [data.frame]
     if mask.any():
         frames.append(data.frame[~mask])
@@ -535,7 +574,8 @@ def retrain(
         say(f"training the candidate on {len(data.frame):,} passages")
         warnings.append("too few new labelled passages to hold out: the candidate is compared by cross-validation only")
     workers = min(len(frames), os.cpu_count() or 1) if n_jobs == -1 else max(1, min(len(frames), n_jobs))
-    pipelines = Parallel(n_jobs=workers)(delayed(fit)(frame, config) for frame in frames)
+    with _learnable(config):
+        pipelines = Parallel(n_jobs=workers)(delayed(fit)(frame, config) for frame in frames)
     comparison = compare_on(data, mask, codebook, pipelines[1], current) if mask.any() else None
     manifest_extra = {"trained_on": {"corpus_passages": data.n_corpus, "store_passages": data.n_store, "relabelled": data.relabelled,
                                      "label_store": labels_db.path.name, "candidate_of": current.model_id if current else None}}
@@ -575,6 +615,15 @@ def promote(model_id: str, models: str | os.PathLike | None = None) -> str:
 def rollback(models: str | os.PathLike | None = None) -> str:
     """Make the previously active model active again; returns its id."""
     return artifacts.rollback(models_dir(models))
+
+
+def prune(models: str | os.PathLike | None = None, *, keep: int = 3, dry_run: bool = False,
+          include_history: bool = False) -> dict:
+    """Remove old models; see :func:`framing.artifacts.prune`. The bundled model is always kept."""
+    from .config import BUNDLED_MODEL
+
+    return artifacts.prune(models_dir(models), keep=keep, dry_run=dry_run, include_history=include_history,
+                           protect=(BUNDLED_MODEL,))
 def _corpus_file(corpus: str | os.PathLike | None, name: str) -> Path:
     """A file of the corpus folder, or the bundled one when the folder has none."""
     from .config import PROJECT_ROOT

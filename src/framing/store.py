@@ -14,24 +14,29 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["LabelStore", "LABEL_FIELDS", "content_hash", "resolve", "read_label_file"]
+__all__ = ["LABEL_FIELDS", "QUEUE_COLUMNS", "LabelStore", "content_hash", "read_label_file", "resolve"]
 
 #: Fields of a label record, in export order.
 LABEL_FIELDS = ("passage_id", "content_hash", "text", "label", "annotator", "labelled_at", "origin",
                 "source_type", "outlet", "speaker", "story", "date")
 _REQUIRED = ("text", "label", "annotator")
+#: The columns a queue file (``framing labels queue``) puts before the passages' own: the rank, the model's
+#: uncertainty, an empty ``label`` for the annotator to fill in, and the label the model predicts.
+QUEUE_COLUMNS = ("rank", "uncertainty", "label", "predicted")
+_LABEL_FILES = "a label file is .jsonl or .csv (gzipped too), or a .txt file of passages, one per line"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS labels (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +64,7 @@ def content_hash(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -112,17 +117,20 @@ class LabelStore:
         return self.add_many([dict(metadata, text=text, label=label, annotator=annotator, passage_id=passage_id,
                                    origin=origin, labelled_at=labelled_at)])[0]
 
-    def add_many(self, records: Iterable[dict], *, source: str = "input") -> list[dict]:
+    def add_many(self, records: Iterable[dict], *, source: str = "input", row_numbers: list[int] | None = None) -> list[dict]:
         """Record many labels in one transaction (all or none); each record needs text, label and annotator.
 
         Raises
         ------
         InputError
-            Naming ``source`` and the 1-based row of the first record with a problem.
+            Naming ``source`` and the 1-based row of the first record with a problem (the record's place in
+            ``records``, or its entry of ``row_numbers``: the rows of a file some of whose rows were skipped).
         """
-        rows = [self._normalise(record, source, i) for i, record in enumerate(records, start=1)]
+        records = list(records)
+        numbers = row_numbers or range(1, len(records) + 1)
+        rows = [self._normalise(record, source, i) for i, record in zip(numbers, records)]
         if self.labels is not None:
-            for i, row in enumerate(rows, start=1):
+            for i, row in zip(numbers, rows):
                 if row["label"] not in self.labels:
                     raise InputError(f"label {row['label']!r} is not in the codebook ({', '.join(self.labels)})",
                                      path=source, row=i)
@@ -148,14 +156,15 @@ class LabelStore:
         out = {}
         for name in LABEL_FIELDS:
             value = record.get(name)
-            if value is None or (isinstance(value, float) and value != value):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
                 value = ""
             if not isinstance(value, str):
                 raise InputError(f"field {name!r} must be text, got {value!r}", path=source, row=row)
             out[name] = value
         for name in _REQUIRED:
             if not out[name].strip():
-                raise InputError(f"field {name!r} is empty", path=source, row=row)
+                hint = " (give an annotator column, or --annotator for every row)" if name == "annotator" else ""
+                raise InputError(f"field {name!r} is empty{hint}", path=source, row=row)
         digest = content_hash(out["text"])
         if out["content_hash"] and out["content_hash"] != digest:
             raise InputError("content_hash does not match the text (the text was changed after labelling)", path=source, row=row)
@@ -218,7 +227,10 @@ class LabelStore:
         from .tables import table_format
 
         records = self.records()
-        fmt = table_format(str(path))
+        try:
+            fmt = table_format(str(path))
+        except InputError:
+            raise InputError("labels are exported as .jsonl or .csv", path=str(path)) from None
         target = Path(path)
         tmp = target.with_name(f".{target.name}.partial")
         if fmt == "jsonl":
@@ -237,8 +249,8 @@ class LabelStore:
     def import_file(self, path: str | os.PathLike, *, label: str | None = None, annotator: str | None = None,
                     text_column: str = "text", origin: str | None = None) -> int:
         """Add the labels of a file (see :func:`read_label_file`); all or none. Returns the number added."""
-        records = read_label_file(path, label=label, annotator=annotator, text_column=text_column, origin=origin)
-        return len(self.add_many(records, source=str(path)))
+        records, numbers = _read_labels(path, label=label, annotator=annotator, text_column=text_column, origin=origin)
+        return len(self.add_many(records, source=str(path), row_numbers=numbers))
 
 
 def resolve(current: pd.DataFrame) -> pd.DataFrame:
@@ -265,12 +277,22 @@ def read_label_file(path: str | os.PathLike, *, label: str | None = None, annota
 
     - JSONL or CSV (also gzipped) with a text column and a ``label`` column (or ``label``
       given for every row), and any of the other label fields;
+    - a queue file of ``framing labels queue`` (any table format) whose ``label`` column was
+      filled in: rows left without a label are skipped, the passages' ``id`` becomes the
+      ``passage_id``, and the queue's own columns and those that are not label fields are
+      left out (a gold label the passages came with stays ``input_label``, never read);
     - a plain text file (``.txt``, also gzipped) with one passage per line, every line
       given the same ``label``; blank lines are skipped and counted in no row.
 
     ``annotator`` and ``origin`` fill those fields where a row leaves them empty; a file
     without an ``origin`` column gets the file's name.
     """
+    return _read_labels(path, label=label, annotator=annotator, text_column=text_column, origin=origin)[0]
+
+
+def _read_labels(path: str | os.PathLike, *, label: str | None, annotator: str | None, text_column: str,
+                 origin: str | None) -> tuple[list[dict], list[int]]:
+    """:func:`read_label_file`'s records and the 1-based row of the file each comes from."""
     from .scoring import read_chunks
     from .tables import decoded_lines, open_binary, table_format
 
@@ -284,14 +306,20 @@ def read_label_file(path: str | os.PathLike, *, label: str | None = None, annota
         with open_binary(path) as handle:
             rows = [{"text": line.rstrip("\r\n")} for line in decoded_lines(handle, path) if line.strip()]
     else:
-        fmt = table_format(path)
+        try:
+            fmt = table_format(path)
+        except InputError:
+            raise InputError(_LABEL_FILES, path=path) from None
         for chunk in read_chunks(path, fmt):
             frame = chunk if isinstance(chunk, pd.DataFrame) else chunk.to_pandas()
             rows.extend(frame.astype(object).where(frame.notna(), None).to_dict("records"))
         if rows and text_column not in rows[0]:
             raise InputError(f"no column {text_column!r}; the columns are {list(rows[0])}", path=path)
+    numbers = list(range(1, len(rows) + 1))
+    if not plain and rows and set(QUEUE_COLUMNS) <= set(rows[0]):
+        rows, numbers = _filled_in(rows, text_column, label, path)
     out = []
-    for i, row in enumerate(rows, start=1):
+    for i, row in zip(numbers, rows):
         record = {k: ("" if v is None else v) for k, v in row.items()}
         if text_column != "text":
             record["text"] = record.pop(text_column)
@@ -304,4 +332,22 @@ def read_label_file(path: str | os.PathLike, *, label: str | None = None, annota
         if not record.get("label"):
             raise InputError("no label (give a label column, or --label for every row)", path=path, row=i)
         out.append(record)
-    return out
+    return out, numbers
+
+
+def _filled_in(rows: list[dict], text_column: str, label: str | None, path: str) -> tuple[list[dict], list[int]]:
+    """The rows of a queue file that were given a label, with the label fields only, and their row numbers."""
+    keep = {*LABEL_FIELDS, text_column} - {"content_hash"}
+    out, numbers = [], []
+    for i, row in enumerate(rows, start=1):
+        if not str(row.get("label") or "").strip() and not label:
+            continue
+        record = {k: v if v is None or isinstance(v, str) else str(v) for k, v in row.items() if k in keep}
+        if not record.get("passage_id") and row.get("id") is not None:
+            record["passage_id"] = str(row["id"])
+        out.append(record)
+        numbers.append(i)
+    if not out:
+        raise InputError(f"no row of this queue has a label yet: fill in its label column ({len(rows)} rows), "
+                         "then import it", path=path)
+    return out, numbers

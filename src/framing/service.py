@@ -572,7 +572,8 @@ def retrain(
             "a model to compare")
     else:
         say(f"training the candidate on {len(data.frame):,} passages")
-        warnings.append("too few new labelled passages to hold out: the candidate is compared by cross-validation only")
+        warnings.append("too few new labelled passages to hold out: the candidate is not compared with the current model "
+                        "(its cross-validated scores, if any, describe it alone)")
     workers = min(len(frames), os.cpu_count() or 1) if n_jobs == -1 else max(1, min(len(frames), n_jobs))
     with _learnable(config):
         pipelines = Parallel(n_jobs=workers)(delayed(fit)(frame, config) for frame in frames)

@@ -35,8 +35,8 @@ def test_fast_transform_equals_the_reference_on_any_word_soup(fitted, texts):
     assert same(fitted[0], texts)
 
 
-@pytest.mark.parametrize("settings_", [dict(negation=False), dict(ngram_max=1), dict(ngram_max=3), dict(scope=1), dict(prefix=5),
-                                       dict(prefix=3, negation=False)])
+@pytest.mark.parametrize("settings_", [{"negation": False}, {"ngram_max": 1}, {"ngram_max": 3}, {"scope": 1}, {"prefix": 5},
+                                       {"prefix": 3, "negation": False}])
 def test_other_settings_match_too(fitted, settings_):
     _, texts = fitted
     vectorizer = FramingVectorizer(**settings_).fit(texts)

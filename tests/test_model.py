@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from framing.config import TrainingConfig
+from framing.language import detect
 from framing.model import CueLexiconClassifier, FramingModel, build_pipeline
+from framing.text import NEGATION_GAP, is_stop_word
 
 TEXTS = [
     "A mighty military alliance that will shake up the region!",
@@ -38,13 +40,71 @@ def test_predictions_are_probabilities_in_codebook_order(tiny):
     assert frame["label"].tolist() == ["hype", "routine"]
 
 
+def words_of(term: str) -> list[str]:
+    return [w for w in term.replace(NEGATION_GAP, " ").split()]
+
+
 def test_explanations_are_words_of_the_passage_pushing_toward_the_label(tiny):
     text = "Make no mistake, this mighty alliance will shake up the region."
     terms = tiny.explain([text], k=3)[0]
     assert terms and all(weight > 0 for _, weight in terms)
-    assert all(word.lower() in text.lower() for word, _ in terms)
+    assert all(word.lower() in text.lower() for term, _ in terms for word in words_of(term))
     routine = tiny.explain([text], k=3, labels=["routine"])[0]
     assert {t for t, _ in routine}.isdisjoint({t for t, _ in terms})
+
+
+def stop_words_pushing(model, text, label) -> set[str]:
+    """Function words of ``text`` that the model weighs toward ``label``."""
+    language = detect(text).reads_as
+    _, pushes = model.word_pushes(text, label)
+    return {text[a:b].lower() for a, b, push in pushes if push > 0 and is_stop_word(text[a:b].lower(), language)}
+
+
+def test_evidence_names_content_words_never_a_function_word_alone(tiny):
+    text = "A mighty alliance that will shake up the region!"
+    assert stop_words_pushing(tiny, text, "hype")  # the model does weigh some function words toward hype ...
+    terms = tiny.explain([text], k=50)[0]
+    words = [term.lower() for term, _ in terms]
+    assert "mighty" in words and "alliance" in words  # ... but the evidence is the words that carry the frame
+    assert not [t for t in words if all(is_stop_word(w) for w in t.split())]
+    assert tiny.predict_frame([text])["label"][0] == "hype"
+
+
+SERBIAN = [
+    "Srbija i Mađarska kuju moćni vojni savez koji će uzdrmati region!",
+    "Istorijski savez je tu, a bratstvo u oružju je neraskidivo!",
+    "Moćna osovina će poslati poruku svima u regionu!",
+    "Ovo je standardni plan saradnje i ne predstavlja vojni savez.",
+    "Plan navodi uobičajene vežbe i obuke za ovu godinu.",
+    "Dokument operacionalizuje postojeći sporazum o saradnji.",
+    "Ministri su potpisali dokument u Beogradu prvog aprila.",
+    "Srbija je prošle godine kupila oklopna vozila.",
+    "Delegacija je u utorak posetila bazu.",
+] * 4
+
+
+@pytest.fixture(scope="module")
+def serbian():
+    pipeline = build_pipeline(CONFIG).fit(SERBIAN, np.array(LABELS, dtype=object))
+    return FramingModel(pipeline, labels=("hype", "routine", "neutral"), index_positive="hype", index_negative="routine")
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Srbija i Mađarska kuju moćni vojni savez koji će uzdrmati region!", {"moćni", "savez"}),
+    ("Србија и Мађарска кују моћни војни савез који ће уздрмати регион!", {"моћни", "савез"}),
+    ("Srbija i Madjarska kuju mocni vojni savez koji ce uzdrmati region!", {"mocni", "savez"}),
+])
+def test_serbian_evidence_in_either_script_holds_no_function_word_alone(serbian, text, content):
+    assert stop_words_pushing(serbian, text, "hype")  # "i", "koji", "će" push toward hype in this model
+    terms = [term.lower() for term, _ in serbian.explain([text], k=50)[0]]
+    assert content <= set(terms)
+    assert not [t for t in terms if all(is_stop_word(w, "sr") for w in t.split())]
+
+
+def test_a_denial_is_shown_with_its_negation(serbian):
+    text = "Ово је стандардни план сарадње и не представља војни савез."
+    terms = [term for term, _ in serbian.explain([text], k=50, labels=["routine"])[0]]
+    assert "не … савез" in terms and "савез" not in terms
 
 
 def test_pipeline_pickling_round_trip_gives_identical_probabilities(tiny, tmp_path):

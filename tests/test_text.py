@@ -1,7 +1,9 @@
 import pickle
 from functools import partial
 
-from framing.text import analyze, analyze_surface, mark_negation, stem, tokenize
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as ENGLISH_STOP_WORDS_SKLEARN
+
+from framing.text import analyze, analyze_surface, is_stop_word, mark_negation, stem, tokenize
 
 
 def test_tokenize_keeps_punctuation_and_apostrophes():
@@ -35,3 +37,26 @@ def test_analyzer_partial_pickles():
     analyzer = partial(analyze, ngram_max=3, negation=False)
     again = pickle.loads(pickle.dumps(analyzer))
     assert again("a historic turning point") == analyzer("a historic turning point")
+
+
+def test_function_words_of_both_languages_in_both_scripts():
+    assert all(is_stop_word(w) for w in ("the", "of", "that", "a", "will", "doesn't", "doesn’t"))
+    assert not any(is_stop_word(w) for w in ("mighty", "alliance", "forge", "plan"))
+    # words of scikit-learn's list that carry meaning ("a united front", "a show of force") are content words here
+    assert not is_stop_word("front") and not is_stop_word("show") and "front" in ENGLISH_STOP_WORDS_SKLEARN
+    # Serbian: Latin, Cyrillic and typed without diacritics alike; Cyrillic or Serbian letters are read as Serbian
+    assert all(is_stop_word(w, "sr") for w in ("je", "је", "i", "и", "će", "ће", "ce", "između", "између", "koji", "који"))
+    assert is_stop_word("ће") and is_stop_word("će")  # whatever the passage's language
+    assert not any(is_stop_word(w, "sr") for w in ("savez", "савез", "moćni", "моћни", "vojni"))
+    # a Serbian function word that is an English content word counts only in Serbian
+    assert is_stop_word("sad", "sr") and not is_stop_word("sad", "en")
+
+
+def test_surface_shows_a_negation_with_the_words_it_negates():
+    text = "It is not a Mighty Alliance, the experts say."
+    assert analyze_surface(text)["allianc_NEG"] == "Alliance"
+    shown = analyze_surface(text, show_negation=True, prefix=5)
+    assert shown["allianc_NEG"] == "not … Alliance" and shown["mighti_NEG allianc_NEG"] == "not … Mighty Alliance"
+    assert shown["pre:allia"] == "not … Alliance"
+    assert shown["not a_NEG"] == "not a" and shown["expert"] == "experts"  # the negation is there, or no scope
+    assert analyze_surface("Ово није војни савез.", show_negation=True)["savez_NEG"] == "није … савез"

@@ -30,7 +30,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from .language import decide, flag_counts, token_flags
-from .text import NEG_SUFFIX, PREFIX_MARK, _TOKENIZER, _is_punct, analyze, is_negation, prefix_of, stem
+from .text import _TOKENIZER, NEG_SUFFIX, PREFIX_MARK, _is_punct, analyze, is_negation, prefix_of, stem
 
 __all__ = ["FramingVectorizer"]
 

@@ -8,8 +8,8 @@ label order is the codebook's, never hard-coded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,12 +23,12 @@ from sklearn.utils.validation import check_is_fitted
 from .config import TrainingConfig
 from .features import FramingVectorizer
 from .language import profile
-from .text import analyze_surface, analyze_words, prefix_of, stems
+from .text import NEGATION_GAP, analyze_surface, analyze_words, is_stop_word, prefix_of, stems
 
 __all__ = [
-    "build_pipeline",
-    "FramingModel",
     "CueLexiconClassifier",
+    "FramingModel",
+    "build_pipeline",
     "probability_columns",
 ]
 
@@ -164,7 +164,10 @@ class FramingModel:
         label's logistic-regression coefficient, centred over labels: positive means the
         term made this label more likely than the others. Terms are shown in the
         passage's own words and script; features of the same words (a word and its
-        prefix) are added up.
+        prefix) are added up. Words in a negation's scope are shown after the word that
+        negates them ("not … alliance"). A term made only of function words ("the",
+        "of that"; "je", "и") is not shown: the model weighs it, but a reader cannot tell
+        a frame by it. Terms that hold a content word ("forge a") are shown whole.
 
         Parameters
         ----------
@@ -175,27 +178,33 @@ class FramingModel:
             The label to explain for each text; by default the predicted one.
         """
         texts = list(texts)
+        if not texts:
+            return []
         centred, names, rows = self._contribution_weights()
         matrix = self.pipeline.named_steps["features"].transform(texts).tocsr()
         if labels is None:
             labels = self.predict_frame(texts)["label"].tolist()
+        readings = [p.reads_as for p in profile(texts)]
         result = []
-        for i, (text, label) in enumerate(zip(texts, labels)):
+        for i, (text, label, language) in enumerate(zip(texts, labels, readings)):
             start, end = matrix.indptr[i], matrix.indptr[i + 1]
             columns, values = matrix.indices[start:end], matrix.data[start:end]
             if label not in rows or not len(columns):
                 result.append([])
                 continue
             pushes = values * centred[rows[label], columns]
-            surface = analyze_surface(text, self.ngram_max, self.negation, prefix=self._prefix)
+            surface = analyze_surface(text, self.ngram_max, self.negation, language=language, prefix=self._prefix,
+                                      show_negation=True)
             # features that are the same words of the passage (a word and its prefix) push together
             by_words: dict[str, float] = {}
             for column, push in zip(columns.tolist(), pushes.tolist()):
                 feature = names[column]
                 words = surface.get(feature, feature)
                 by_words[words] = by_words.get(words, 0.0) + push
-            ranked = sorted(by_words.items(), key=lambda item: -item[1])
-            result.append([(words, float(push)) for words, push in ranked[:k] if push > 0])
+            shown = [(words, push) for words, push in by_words.items() if push > 0 and not all(
+                is_stop_word(w.lower(), language) for w in words.split(NEGATION_GAP, 1)[-1].split())]
+            shown.sort(key=lambda item: -item[1])
+            result.append([(words, float(push)) for words, push in shown[:k]])
         return result
 
     def word_pushes(self, text: str, label: str | None = None) -> tuple[str, list[tuple[int, int, float]]]:

@@ -14,30 +14,65 @@ English passage that quotes a Serbian headline.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
 import Stemmer
 from nltk.sentiment.util import NEGATION_RE
 from nltk.tokenize import RegexpTokenizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _SKLEARN_STOP_WORDS
 
-from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, detect, fold, transliterate
+from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, SERBIAN_STOP_WORDS, _words, detect, fold, transliterate
 
 __all__ = [
-    "WordTokenizer", "tokenize", "stem", "is_negation", "mark_negation", "analyze", "analyze_words",
-    "analyze_surface", "stems", "content_stems", "prefix_of", "PREFIX_MARK", "NEG_SUFFIX",
+    "ENGLISH_STOP_WORDS",
+    "NEGATION_GAP",
+    "NEG_SUFFIX",
+    "PREFIX_MARK",
+    "WordTokenizer",
+    "analyze",
+    "analyze_surface",
+    "analyze_words",
+    "content_stems",
+    "is_negation",
+    "is_stop_word",
+    "mark_negation",
+    "prefix_of",
+    "stem",
+    "stems",
+    "tokenize",
 ]
 
 NEG_SUFFIX = "_NEG"
+#: Joins a negation to the words it negates in explanations ("not … alliance").
+NEGATION_GAP = " … "
 #: Words, words with inner apostrophes or hyphens, numbers, and single punctuation marks.
 TOKEN_PATTERN = r"\w+(?:['’\-]\w+)*|[^\w\s]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|\.)?")
 _PUNCT = re.compile(r"[^\w\s]")
 #: Serbian negation words, folded ("neće" → "nece"): they open a negation scope as "not" does in English.
-SERBIAN_NEGATIONS = frozenset(
+SERBIAN_NEGATIONS = _words(
     """ne nije nisu nisam nismo niste nisi nema nemaju nemamo nemate nece necemo necu neces necete nikada nikad
-    nijedan nijedna nijedno nijednog nista nikako niti ni bez nemojte""".split()
+    nijedan nijedna nijedno nijednog nista nikako niti ni bez nemojte"""
 )
+
+#: Words of scikit-learn's stop list that carry meaning of their own in news ("a united front", "a show of force",
+#: "a move", "part of the system"): the model weighs them like other content words, and so do explanations.
+_CONTENT_WORDS = _words(
+    """amount bill bottom call cry describe detail empty fill find fire front full interest mill mine move name part
+    serious show side sincere system thick thin top"""
+)
+#: Function words scikit-learn's list leaves out: forms of "do" (it has "do" and "done") and contractions of its words.
+_MORE_FUNCTION_WORDS = frozenset(
+    word.replace("'", apostrophe)
+    for word in _words("""does did doing isn't aren't wasn't weren't don't doesn't didn't won't wouldn't can't couldn't
+    shouldn't hasn't haven't hadn't it's that's there's here's what's who's he's she's let's i'm you're we're they're
+    i've you've we've they've i'll you'll he'll she'll we'll they'll it'll i'd you'd he'd she'd we'd they'd""")
+    for apostrophe in "'’"
+)
+#: English function words: scikit-learn's ``ENGLISH_STOP_WORDS`` without the content words above, with the forms above.
+ENGLISH_STOP_WORDS = (frozenset(_SKLEARN_STOP_WORDS) - _CONTENT_WORDS) | _MORE_FUNCTION_WORDS
 
 
 class WordTokenizer(RegexpTokenizer):
@@ -93,6 +128,22 @@ def is_negation(token: str, language: str = "en") -> bool:
     if language == "sr" or _serbian_token(token):
         return fold(transliterate(token)) in SERBIAN_NEGATIONS
     return NEGATION_RE.search(token) is not None
+
+
+@lru_cache(maxsize=65_536)
+def is_stop_word(token: str, language: str = "en") -> bool:
+    """Whether a lower-case word is a function word of the language it is read in ("the", "of", "will"; "je", "и").
+
+    A word is read as :func:`stem` reads it: in ``language``, or as Serbian when it has Cyrillic or Serbian Latin
+    letters; Serbian words are compared in folded Latin, so both scripts give one answer. English words are
+    :data:`ENGLISH_STOP_WORDS`, Serbian ones :data:`framing.language.SERBIAN_STOP_WORDS`.
+
+    >>> is_stop_word("the"), is_stop_word("alliance"), is_stop_word("је", "sr"), is_stop_word("će"), is_stop_word("savez")
+    (True, False, True, True, False)
+    """
+    if language == "sr" or _serbian_token(token):
+        return fold(transliterate(token)) in SERBIAN_STOP_WORDS
+    return token in ENGLISH_STOP_WORDS
 
 
 def _is_punct(token: str) -> bool:
@@ -222,7 +273,7 @@ def analyze(text: str, ngram_max: int = 2, negation: bool = True, scope: int = 4
     words = _marked_stems(tokens, negation, scope, _reading(text, language))
     features = list(words)
     if ngram_max >= 2:
-        features.extend([a + " " + b for a, b in zip(words, words[1:])])
+        features.extend([a + " " + b for a, b in itertools.pairwise(words)])
     for n in range(3, ngram_max + 1):
         features.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     if prefix:
@@ -259,25 +310,41 @@ def analyze_words(text: str, negation: bool = True, scope: int = 4, language: st
 
 
 def analyze_surface(text: str, ngram_max: int = 2, negation: bool = True, language: str | None = None,
-                    prefix: int = 0) -> dict[str, str]:
+                    prefix: int = 0, show_negation: bool = False) -> dict[str, str]:
     """Map each feature of :func:`analyze` to the words of ``text`` that produced it.
 
-    Used to show explanations in the passage's own words and script ("not … alliance",
-    "савез") rather than as stems (``allianc_NEG``, ``savez``).
+    Used to show explanations in the passage's own words and script ("alliance", "савез")
+    rather than as stems (``allianc_NEG``, ``savez``). With ``show_negation``, words in a
+    negation's scope are shown after the word that negates them, joined by
+    :data:`NEGATION_GAP` ("not … alliance", "не … савез"), so that a denial does not read as
+    the word it denies.
+
+    >>> analyze_surface("It is not a mighty alliance.", show_negation=True)["mighti_NEG allianc_NEG"]
+    'not … mighty alliance'
     """
     language = _reading(text, language)
-    raw = [t for t in _TOKENIZER.tokenize(text)]
+    raw = _TOKENIZER.tokenize(text)
     lowered = [t.lower() for t in raw]
     marked = mark_negation(lowered, language=language) if negation else lowered
-    pairs = [(_stem_marked(m, language), r) for m, r in zip(marked, raw) if not _PUNCT.fullmatch(r)]
+    openers = []  # per token: the word whose negation scope it is in ("" outside any)
+    current = ""
+    for mark, low, word in zip(marked, lowered, raw):
+        openers.append(current if mark != low else "")
+        if mark == low and negation and is_negation(low, language):
+            current = word
+
+    def shown(words: str, opener: str) -> str:
+        return opener + NEGATION_GAP + words if show_negation and opener else words
+
+    triples = [(_stem_marked(m, language), r, o) for m, r, o in zip(marked, raw, openers) if not _PUNCT.fullmatch(r)]
     surface: dict[str, str] = {}
     for n in range(1, ngram_max + 1):
-        for i in range(len(pairs) - n + 1):
-            gram = pairs[i : i + n]
-            surface.setdefault(" ".join(f for f, _ in gram), " ".join(w for _, w in gram))
+        for i in range(len(triples) - n + 1):
+            gram = triples[i : i + n]
+            surface.setdefault(" ".join(f for f, _, _ in gram), shown(" ".join(w for _, w, _ in gram), gram[0][2]))
     if prefix:
-        for token in raw:
+        for token, opener in zip(raw, openers):
             feature = prefix_of(token.lower(), prefix)
             if feature is not None:
-                surface.setdefault(feature, token)
+                surface.setdefault(feature, shown(token, opener))
     return surface

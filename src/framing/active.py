@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .model import FramingModel
-from .store import QUEUE_COLUMNS
+from .store import QUEUE_COLUMNS, content_hash, resolve
 
-__all__ = ["QUEUE_COLUMNS", "STRATEGIES", "label_queue", "queue_sheet", "uncertainty"]
+__all__ = ["QUEUE_COLUMNS", "STRATEGIES", "doubted_labels", "label_queue", "queue_sheet", "uncertainty"]
 
 STRATEGIES = ("margin", "entropy")
 
@@ -102,3 +102,37 @@ def queue_sheet(queue: pd.DataFrame, labels) -> pd.DataFrame:
     sheet = queue.rename(columns={"label": "predicted"}).assign(label="")
     first = [*QUEUE_COLUMNS, *[c for c in probabilities if c in sheet.columns]]
     return sheet[[*first, *[c for c in sheet.columns if c not in first]]]
+
+
+def doubted_labels(scored: pd.DataFrame, labels: list[str], stored: pd.DataFrame, *, annotator: str = "", k: int = 50,
+                   hashes: pd.Series | None = None) -> pd.DataFrame:
+    """The labelled passages of a scored table, the label the model gives the least probability first.
+
+    A passage's label is the label store's (the annotators' majority in ``stored``, the store's
+    current labels) where it has one, else the table's ``annotated`` column; passages ``annotator``
+    has labelled already are left out. ``hashes`` are the passages' content hashes, when known.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most ``k`` rows of ``scored`` with ``content_hash``, ``given`` (the label), ``given_by``
+        (``label store`` or ``corpus``), ``doubt`` (1 minus the model's probability of the label)
+        and ``rank``.
+    """
+    if hashes is None:
+        hashes = scored["text"].astype(str).map(content_hash)
+    stored_labels = resolve(stored).set_index("content_hash")["label"] if len(stored) else pd.Series(dtype=object)
+    given = hashes.map(stored_labels).astype(object)
+    by = pd.Series(np.where(given.notna(), "label store", "corpus"), index=scored.index)
+    if "annotated" in scored.columns:
+        given = given.fillna(scored["annotated"])
+    mine = set(stored.loc[stored["annotator"] == annotator, "content_hash"]) if annotator else set()
+    keep = given.notna() & given.astype(str).isin(labels) & ~hashes.isin(mine)
+    if not keep.any():
+        return scored.iloc[:0].assign(content_hash=pd.Series(dtype=str), given=pd.Series(dtype=str))
+    rows = scored[keep].assign(content_hash=hashes[keep], given=given[keep].astype(str), given_by=by[keep])
+    probabilities = np.column_stack([rows[f"p_{label}"].to_numpy(dtype=float) if f"p_{label}" in rows else np.zeros(len(rows))
+                                     for label in labels])
+    believed = probabilities[np.arange(len(rows)), [labels.index(g) for g in rows["given"]]]
+    rows = rows.assign(doubt=1.0 - believed).sort_values("doubt", ascending=False, kind="stable")
+    return rows.head(k).assign(rank=range(1, min(k, len(rows)) + 1))

@@ -14,48 +14,27 @@ from .errors import FramingError, InputError
 __all__ = ["build_parser", "main"]
 
 
-def _positive(text: str) -> int:
-    """An argument that must be a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+def _whole_number(low: int, high: int | None = None, *, out_of_range: str = "must be at least {low}, not {value}",
+                  kind: str = "a whole number"):
+    """An argparse type: a whole number from ``low`` to ``high``, with ``out_of_range`` (formatted with ``low``,
+    ``high`` and ``value``) as the message for one outside."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(out_of_range.format(low=low, high=high, value=value))
+        return value
+
+    return parse
 
 
-def _folds(text: str) -> int:
-    """A number of cross-validation folds: at least 2."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, not {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    """An argument that must be a whole number of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    """A TCP port number."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {value}")
-    return value
+_positive = _whole_number(1)
+_count = _whole_number(0, out_of_range="must be 0 or more, not {value}")
+_folds = _whole_number(2, out_of_range="cross-validation needs at least 2 folds, not {value}")
+_port = _whole_number(1, 65535, out_of_range="a port is between {low} and {high}, not {value}", kind="a port number")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,6 +353,7 @@ def _ingest(args) -> int:
     from collections import Counter
 
     from . import service
+    from .ingest import narration_without_type
     from .tables import write_table
 
     if args.train_splitter:
@@ -391,11 +371,10 @@ def _ingest(args) -> int:
         unknown = int((frame["source_type"] == "unknown").sum())
         print(f"framing ingest: {frame['article_id'].nunique()} article(s), {len(frame)} passages; source types: "
               f"{types or 'none'}; {unknown} passage(s) with an unknown source type", file=sys.stderr)
-        untyped = frame[(frame["speech"] == "narration") & (frame["source_type"] == "unknown")]
-        if len(untyped):
-            outlets = sorted({o for o in untyped["outlet"] if o})
+        articles, outlets = narration_without_type(frame)
+        if articles:
             why = f"the outlet {', '.join(map(repr, outlets))} is not in the sources registry" if outlets else "no outlet is named"
-            print(f"framing ingest: the narration of {untyped['article_id'].nunique()} article(s) has no source type ({why}): "
+            print(f"framing ingest: the narration of {articles} article(s) has no source type ({why}): "
                   "pass --source-type TYPE for the outlet's own voice, --outlet NAME for an outlet the registry knows, "
                   "or add the outlet to a sources file given with --sources", file=sys.stderr)
     if args.gold:

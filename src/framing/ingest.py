@@ -33,6 +33,7 @@ __all__ = [
     "attribution_accuracy",
     "gold_report",
     "ingest_articles",
+    "narration_without_type",
     "read_articles",
     "read_gold",
 ]
@@ -372,6 +373,16 @@ def ingest_articles(articles: Iterable[Article], registry: SourceRegistry, *, sp
     return frame[list(COLUMNS) + extra].fillna("")
 
 
+def narration_without_type(passages: pd.DataFrame) -> tuple[int, list[str]]:
+    """How many articles' narration has no source type, and the outlets they name (unknown to the registry).
+
+    Narration takes the outlet's source type: it has none when no outlet is named, or the
+    registry does not know it, and no source type was given with the article.
+    """
+    untyped = passages[(passages["speech"] == "narration") & (passages["source_type"] == UNKNOWN)]
+    return int(untyped["article_id"].nunique()), sorted({o for o in untyped["outlet"] if o})
+
+
 # -- measuring attribution -------------------------------------------------------------------------
 
 
@@ -497,8 +508,9 @@ def gold_report(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict:
     """
     articles, missing = [], []
     total = {"n": 0, "types": 0, "names": 0}
+    by_article = dict(tuple(predicted.groupby("article_id", sort=False)))
     for article_id, rows in gold.groupby("article_id", sort=False):
-        mine = predicted[predicted["article_id"] == article_id]
+        mine = by_article.get(article_id, predicted.iloc[:0])
         if mine.empty:
             missing.append(article_id)
         result = attribution_accuracy(mine, rows)

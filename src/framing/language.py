@@ -31,6 +31,7 @@ __all__ = [
     "token_flags",
     "transliterate",
     "unsupported_reason",
+    "word_set",
 ]
 
 #: Languages the model reads, by the code written into scored rows.
@@ -56,19 +57,19 @@ _SERBIAN_LATIN = frozenset("čćšžđČĆŠŽĐ")
 _FOLD = str.maketrans({"č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj"})
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     """The set of the whitespace-separated words of ``text``: word lists are written as text, to be read as text."""
     return frozenset(text.split())
 
 
 #: Frequent words that tell the languages apart (lower case; Serbian also without diacritics). Words that both
 #: languages write alike ("to", "do", "a", "on", "i", "ne", "no") are left out.
-ENGLISH_WORDS = _words(
+ENGLISH_WORDS = word_set(
     """the of and in is that for with as by it was are be this from at an which has have will not said its their
     would been were they but or who his her he she we our after over about into than could should also says
     while when what there these those more most new year after against between"""
 )
-SERBIAN_WORDS = _words(
+SERBIAN_WORDS = word_set(
     """je su da se na za od sa koji koja koje koju kojem kojoj što sto kao ali nije nisu će ce ćemo cemo biti bio
     bila bilo biće bice ovo ova ovaj taj ta ili jer kako već vec samo još jos sve smo ste bi li prema kroz između
     izmedju nakon posle pre iz ni niti bez te tako kada kad gde ima nema sada ću cu ovog ovom toga tome njihov
@@ -79,7 +80,7 @@ SERBIAN_WORDS = _words(
 #: counterpart of scikit-learn's ``ENGLISH_STOP_WORDS``: conjunctions, prepositions, pronouns and determiners,
 #: auxiliary and modal verbs (negated forms too), particles, frequent adverbs and small numbers. Not a feature
 #: filter: explanations leave them out as evidence on their own (:func:`framing.text.is_stop_word`).
-SERBIAN_STOP_WORDS = _words(
+SERBIAN_STOP_WORDS = word_set(
     """a i ili pa te ni niti nego vec ali no da jer kao ako kad kada dok iako mada sto sta cim kako odnosno ukoliko
     posto li ne u na za od do iz sa s o po pri prema kroz kod ka k bez nad pod pred izmedju medju oko protiv nakon
     posle pre tokom radi umesto osim preko uz niz van ispred iza iznad ispod zbog

@@ -25,7 +25,12 @@ from .evaluation import classification_report
 from .model import FramingModel, build_pipeline
 from .store import content_hash
 
-__all__ = ["UNKNOWN", "TrainingSet", "compare_on", "fit", "held_out", "training_set"]
+__all__ = ["HOLDOUT_SHARE", "MIN_HELD_OUT", "UNKNOWN", "TrainingSet", "compare_on", "fit", "held_out", "training_set"]
+
+#: Share of the newly labelled passages held out to compare a candidate with the current model.
+HOLDOUT_SHARE = 0.2
+#: The fewest new passages (unseen by the current model) a comparison needs.
+MIN_HELD_OUT = 5
 
 #: Source type and story of store passages that do not say.
 UNKNOWN = "unknown"
@@ -77,7 +82,7 @@ def training_set(corpus: pd.DataFrame, labels: pd.DataFrame, codebook: Codebook,
     return TrainingSet(frame, len(corpus), len(store_rows), int(changed.sum()))
 
 
-def held_out(data: TrainingSet, seen: set[str], share: float, seed: int = 13, minimum: int = 5) -> np.ndarray:
+def held_out(data: TrainingSet, seen: set[str], share: float, seed: int = 13, minimum: int = MIN_HELD_OUT) -> np.ndarray:
     """Which passages to hold out: a fixed ``share`` of the store's passages that ``seen`` lacks.
 
     The choice depends only on the passages' hashes and ``seed``, so repeated runs hold out

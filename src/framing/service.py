@@ -21,12 +21,14 @@ from .config import TrainingConfig, corpus_dir, models_dir
 from .corpus import ValidationReport, load_corpus, validate_corpus
 from .errors import ArtifactError, CorpusError, IncompatibleArtifactError, InputError, ModelNotFoundError
 from .model import FramingModel, build_pipeline
+from .retrain import HOLDOUT_SHARE
 from .scoring import DEFAULT_MAX_CHARS, ScoreOptions, ScoreSummary
 from .scoring import score_file as _score_file
 from .scoring import score_frame as _score_frame
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
+    "NO_HOLDOUT",
     "ScoreOptions",
     "ScoreSummary",
     "active_model_fingerprint",
@@ -57,6 +59,9 @@ __all__ = [
     "train_splitter",
     "validate",
 ]
+
+#: How :func:`retrain`'s warning begins when no new labelled passages could be held out for a comparison.
+NO_HOLDOUT = "too few new labelled passages to hold out"
 
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
     folder = corpus_dir(corpus)
@@ -498,7 +503,7 @@ def retrain(
     store: str | os.PathLike | None = None,
     config: TrainingConfig | None = None,
     *,
-    holdout: float = 0.2,
+    holdout: float = HOLDOUT_SHARE,
     folds: int | None = None,
     run_evaluation: bool = True,
     promote_if_better: bool = False,
@@ -572,7 +577,7 @@ def retrain(
             "a model to compare")
     else:
         say(f"training the candidate on {len(data.frame):,} passages")
-        warnings.append("too few new labelled passages to hold out: the candidate is not compared with the current model "
+        warnings.append(f"{NO_HOLDOUT}: the candidate is not compared with the current model "
                         "(its cross-validated scores, if any, describe it alone)")
     workers = min(len(frames), os.cpu_count() or 1) if n_jobs == -1 else max(1, min(len(frames), n_jobs))
     with _learnable(config):

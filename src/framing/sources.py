@@ -143,20 +143,25 @@ class SourceRegistry:
 
         An outlet's name wins ("the pro-government tabloid Informer" is a tabloid), then
         the longest role keyword ("pro-government tabloids" over "government"), then the
-        earliest; fallback roles ("columnist") count only when nothing else matches. Returns ``("unknown", "")`` when nothing matches.
+        earliest; fallback roles ("columnist") count only when nothing else matches.
+        Returns ``("unknown", "")`` when nothing matches.
         """
         found = self.match(text)
         return (found[0], found[1]) if found else (UNKNOWN, "")
 
-    def rank(self, text: str) -> int | None:
-        """How firmly ``text`` places a speaker: 0 by an outlet, 1 by a role, 2 by a fallback role; None if not at all."""
-        found = self.match(text)
-        if found is None:
-            return None
-        return next((e.rank for e in self._entries if e.keyword == found[1] and e.source_type == found[0]), 1)
+    def first_placing(self, descriptions) -> str:
+        """The source type of the first description an outlet or role places, else of the first a fallback role
+        places, else :data:`UNKNOWN`: a person's titles and appositions, in the order the article gives them."""
+        found = [(f[4] == 2, i, f[0]) for i, d in enumerate(descriptions) if (f := self._found(d)) is not None]
+        return min(found)[2] if found else UNKNOWN
 
     def match(self, text: str) -> tuple[str, str, int, int] | None:
         """Like :meth:`classify`, with where the keyword is: ``(type, keyword, start, end)``, or None."""
+        found = self._found(text)
+        return found[:4] if found is not None else None
+
+    def _found(self, text: str) -> tuple[str, str, int, int, int] | None:
+        """:meth:`match`'s answer and the rank of the entry that gave it, remembered."""
         if text in self._memo:
             return self._memo[text]
         if len(self._memo) > 100_000:
@@ -164,7 +169,7 @@ class SourceRegistry:
         self._memo[text] = found = self._match(text)
         return found
 
-    def _match(self, text: str) -> tuple[str, str, int, int] | None:
+    def _match(self, text: str) -> tuple[str, str, int, int, int] | None:
         best = None
         for order, entry in enumerate(self._entries):
             for found in entry.regex.finditer(text):
@@ -173,15 +178,15 @@ class SourceRegistry:
                     best = (key, entry, found)
         if best is None:
             place = self.place(text)
-            return (place, "", 0, len(text)) if place else None
+            return (place, "", 0, len(text), 1) if place else None
         if best[1].outlet:  # "the interlocutors of EWB", "an analyst for N1": people of or at an outlet keep their role
             for entry in self._entries:
                 if entry.rank == 1:
                     for found in entry.regex.finditer(text, 0, best[2].start()):
                         if _OF_OUTLET.fullmatch(text[found.end() : best[2].start()]):
-                            return entry.source_type, entry.keyword, found.start(), found.end()
+                            return entry.source_type, entry.keyword, found.start(), found.end(), entry.rank
         _, entry, found = best
-        return entry.source_type, entry.keyword, found.start(), found.end()
+        return entry.source_type, entry.keyword, found.start(), found.end(), entry.rank
 
     def place(self, text: str) -> str | None:
         """The source type of a phrase that is only a place's name ("Zagreb", "the United States", "Srbije"), or None."""
@@ -257,8 +262,8 @@ def _parse(data: dict, path: str, allowed: set[str] | None) -> SourceRegistry:
         tables[section] = table
     outlets = {name: check_type(f"outlets.{name}", kind) for name, kind in tables["outlets"].items()}
     people = {name: check_type(f"people.{name}", kind) for name, kind in tables["people"].items()}
-    roles = {"roles": {}, "fallback_roles": {}, "places": {}}
-    for section, table in roles.items():
+    keywords_of = {"roles": {}, "fallback_roles": {}, "places": {}}
+    for section, table in keywords_of.items():
         for kind, keywords in tables[section].items():
             check_type(f"{section}.{kind}", kind)
             if not isinstance(keywords, list):
@@ -271,7 +276,7 @@ def _parse(data: dict, path: str, allowed: set[str] | None) -> SourceRegistry:
         for name in table:
             if not name.strip():
                 fail(section, "an empty name")
-    return SourceRegistry(outlets, people, roles["roles"], roles["fallback_roles"], roles["places"])
+    return SourceRegistry(outlets, people, keywords_of["roles"], keywords_of["fallback_roles"], keywords_of["places"])
 
 
 def load_sources(*paths: str | os.PathLike, source_types=None) -> SourceRegistry:

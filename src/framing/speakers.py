@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .language import word_set
 from .segment import Passage, transliterate
 from .sources import UNKNOWN, SourceRegistry, fold
 
@@ -62,7 +63,9 @@ _STRICT_VERBS = r"""
     predict|predicts|predicted|assure|assures|assured|specif(?:y|ies|ied)|indicate|indicates|indicated|
     allege|alleges|alleged|promise|promises|promised|vow|vows|vowed|pledge|pledges|pledged|
     question|questions|questioned|ask|asks|asked|wonder|wonders|wondered|complain|complains|complained|
-    urge|urges|urged|read|reads|fear|fears|feared|doubt|doubts|doubted|
+    urge|urges|urged|read|reads|fear|fears|feared|doubt|doubts|doubted
+"""
+_SERBIAN_STRICT_VERBS = r"""
     objavi(?:o|la|li|le|lo)|objavljuj(?:e|u)|glas(?:i|e)|glasi(?:o|la|li|le|lo)|najavi(?:o|la|li|le|lo)|najavljuj(?:e|u)|
     najavljiva(?:o|la|li|le|lo)|izrazi(?:o|la|li|le|lo)|pita(?:o|la|li|le|lo)?|pitaju
 """
@@ -96,10 +99,10 @@ _PARTICIPLES = r"""
     tvrdeći|navodeći|ističući|dodajući|pišući|ocenjujući|naglašavajući|upozoravajući|najavljujući|opisujući|
     podsećajući|objašnjavajući|poručujući|kazavši|rekavši|istakavši|dodavši|navevši
 """
-_SERBIAN = re.compile(_SERBIAN_VERBS, re.VERBOSE | re.IGNORECASE)
-_SERBIAN_STRICT = re.compile(r"objavi|objavlj|glas|najav|izrazi|pita", re.IGNORECASE)
+_SERBIAN = re.compile(rf"{_SERBIAN_VERBS}|{_SERBIAN_STRICT_VERBS}", re.VERBOSE | re.IGNORECASE)
 _VERB = re.compile(
-    rf"""(?<![\w\-])(?P<verb>{_SPEAKING_VERBS}|{_SERBIAN_VERBS}|(?P<object>{_OBJECT_VERBS})|(?P<strict>{_STRICT_VERBS})|
+    rf"""(?<![\w\-])(?P<verb>{_SPEAKING_VERBS}|{_SERBIAN_VERBS}|(?P<object>{_OBJECT_VERBS})|
+    (?P<strict>{_STRICT_VERBS}|{_SERBIAN_STRICT_VERBS})|
     (?P<describe>{_DESCRIBING_VERBS})|(?P<participle>{_PARTICIPLES}))(?![\w\-])""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -218,9 +221,12 @@ _ASIDE = re.compile(
     re.IGNORECASE,
 )
 # words after which a subject's adjuncts begin: "Radić za N1", "Vučić posle potpisivanja", "the Ministry in a statement"
-_ADJUNCT_WORDS = frozenset(
-    ["za", "u", "na", "posle", "nakon", "tokom", "pred", "pre", "o", "sa", "iz", "for", "to", "in", "on", "after", "during", "before", "about", "with", "from", "ranije", "kasnije", "juče", "danas", "tada", "takođe", "još", "jutros", "sinoć", "večeras", "later", "earlier", "yesterday", "today", "then", "also", "again"]
+_ADJUNCT_WORDS = word_set(
+    """za u na posle nakon tokom pred pre o sa iz for to in on after during before about with from ranije kasnije juče
+    danas tada takođe još jutros sinoć večeras later earlier yesterday today then also again"""
 )
+# where a subject ends: an adjunct, or an auxiliary after it ("Kurir je krajem marta", "Vučić himself")
+_SUBJECT_ENDS = _ADJUNCT_WORDS | {"je", "su", "has", "have", "had", "himself", "herself"}
 _SUBORDINATORS = re.compile(
     r"\b(?:after|before|when|since|because|while|until|unless|although|posle\s+što|nakon\s+što|pošto|kada|kad|jer|dok|"
     r"iako|ukoliko)\b",
@@ -229,21 +235,29 @@ _SUBORDINATORS = re.compile(
 _RELATIVE = re.compile(r"^(?:who|which|whose|koji|koja|koje|što)\b", re.IGNORECASE)
 _COORDINATED = re.compile(r"\s(?:and|but|then|i|a|ali|pa|te)$", re.IGNORECASE)
 #: Nouns that name a publication or a part of one: "the daily predicted", "one front page read", "naslov glasi".
-PUBLICATION_NOUNS = frozenset(
-    ["tabloid", "tabloids", "daily", "dailies", "paper", "papers", "newspaper", "newspapers", "outlet", "outlets", "portal", "portals", "weekly", "magazine", "headline", "headlines", "cover", "covers", "page", "front", "editorial", "column", "tabloid", "list", "lista", "listu", "dnevnik", "dnevnika", "naslov", "naslova", "naslovu", "naslovna", "naslovnoj", "naslovnici", "strana", "strani", "portala", "nedeljnik", "uvodnik", "uvodniku"]
+PUBLICATION_NOUNS = word_set(
+    """tabloid tabloids tabloidi tabloida daily dailies paper papers newspaper newspapers outlet outlets portal portals
+    portala weekly magazine headline headlines cover covers page front editorial column list lista listu listovi
+    dnevnik dnevnika dnevnici naslov naslova naslovu naslovna naslovnoj naslovnici strana strani nedeljnik uvodnik
+    uvodniku"""
 )
 #: Nouns that name a statement: "the statement said", "u saopštenju se ističe".
-DOCUMENT_NOUNS = frozenset(
-    ["statement", "statements", "release", "communiqué", "announcement", "response", "answer", "text", "letter", "saopštenje", "saopštenju", "saopštenja", "izjava", "izjavi", "tekst", "tekstu", "dokument", "dokumentu", "odgovor", "odgovoru", "pismo", "pismu"]
+DOCUMENT_NOUNS = word_set(
+    """statement statements release communiqué announcement response answer text letter saopštenje saopštenju
+    saopštenja izjava izjavi tekst tekstu dokument dokumentu odgovor odgovoru pismo pismu"""
 )
 #: Nouns that only refer back to someone named before: "the source added", "izvor je dodao".
-_REFERRING_NOUNS = frozenset(["source", "sources", "izvor", "izvori", "izvora", "sagovornik", "sagovornica"])
-_PUBLICATION = frozenset(fold(w) for w in PUBLICATION_NOUNS | {"tabloidi", "tabloida", "listovi", "dnevnici"})
-_DOCUMENTS = frozenset(fold(w) for w in DOCUMENT_NOUNS)
-_REFERRING = frozenset(fold(w) for w in _REFERRING_NOUNS)
-_MODIFIERS = frozenset(
-    fold(w) for w in ["the", "one", "its", "their", "this", "that", "same", "main", "front", "latest", "today's", "daily's", "današnji", "današnjih", "današnja", "jutrošnji", "jutrošnjih", "naslovna", "naslovnoj", "isti", "istog", "tog", "taj", "ovaj"]
+_REFERRING_NOUNS = word_set("source sources izvor izvori izvora sagovornik sagovornica")
+# words that may stand beside a publication noun that refers back: "the same daily", "današnja naslovna strana"
+_MODIFIERS = word_set(
+    """the one its their this that same main front latest today's daily's današnji današnjih današnja jutrošnji
+    jutrošnjih naslovna naslovnoj isti istog tog taj ovaj"""
 )
+_PUBLICATION = frozenset(map(fold, PUBLICATION_NOUNS))
+_DOCUMENTS = frozenset(map(fold, DOCUMENT_NOUNS))
+_REFERRING = frozenset(map(fold, _REFERRING_NOUNS))
+_DESCRIPTIVE = frozenset(map(fold, PUBLICATION_NOUNS | _MODIFIERS))
+_NOUNS_ALONE = _REFERRING | _PUBLICATION | _DOCUMENTS
 _NAME_THEN_PLACE = re.compile(r"^(?P<name>(?:[A-ZČĆŠŽĐ][\w’'\-\u2024.]*\s+){0,3}[A-ZČĆŠŽĐ][\w’'\-]+)\s+(?P<role>(?:of|at|from|with)\s.+)$")
 _HEADLINE = re.compile(r"^(?P<who>(?:[A-ZČĆŠŽĐ][\w’'\-\u2024]*\s+){0,3}[A-ZČĆŠŽĐ][\w’'\-]+)\s*:\s")
 _PERSON_PRONOUNS = frozenset({"he", "she", "on", "ona"})
@@ -371,7 +385,7 @@ def _speakerlike(who: str, registry: SourceRegistry) -> bool:
         return False
     if who.lower() in PRONOUNS or split_name(who, registry)[0]:
         return True
-    if len(words) <= 3 and fold(words[-1]) in _REFERRING | _PUBLICATION | _DOCUMENTS:
+    if len(words) <= 3 and fold(words[-1]) in _NOUNS_ALONE:
         return True
     return registry.classify(who)[0] != UNKNOWN
 
@@ -389,7 +403,7 @@ def _core(who: str, registry: SourceRegistry) -> str:
     if split_name(who, registry)[0]:
         return who
     for k in range(1, len(words)):
-        if words[k].lower().strip(",.") in _ADJUNCT_WORDS | {"je", "su", "has", "have", "had", "himself", "herself"}:
+        if words[k].lower().strip(",.") in _SUBJECT_ENDS:
             head = " ".join(words[:k])
             if split_name(head, registry)[0] or registry.outlets_in(head):
                 return head
@@ -408,14 +422,15 @@ def _sentence_subject(text: str, registry: SourceRegistry) -> str:
     clause = _DATE_ADVERBIAL.sub("", _CONJUNCTIONS.sub("", re.split(rf"[,;:{Q}]|\s[-–—]\s", sentence)[0].strip()))
     words = clause.split()
     for k in range(1, min(len(words), 8) + 1):
-        head = " ".join(words[:k])
-        if (k == len(words) or not _is_capitalised(words[k])) and _speakerlike(_clean(head)[0], registry):
-            for longer in range(k + 1, min(len(words), k + 3) + 1):  # "Pro-government" → "Pro-government tabloids"
-                found = registry.match(" ".join(words[:longer]))
-                if found and found[3] == len(" ".join(words[:longer])):
-                    head = " ".join(words[:longer])
-            who = _clean(head)[0]
-            return who if who.lower() not in PRONOUNS else ""
+        if (k < len(words) and _is_capitalised(words[k])) or not _speakerlike(_clean(" ".join(words[:k]))[0], registry):
+            continue
+        for longer in range(min(len(words), k + 3), k, -1):  # "Pro-government" → "Pro-government tabloids"
+            found = registry.match(" ".join(words[:longer]))
+            if found and found[3] == len(" ".join(words[:longer])):
+                k = longer
+                break
+        who = _clean(" ".join(words[:k]))[0]
+        return who if who.lower() not in PRONOUNS else ""
     return ""
 
 
@@ -461,7 +476,7 @@ def _last_clause(text: str) -> str:
 def _from_verb(masked: str, match: re.Match, registry: SourceRegistry) -> Attribution | None:
     pre, post = masked[: match.start()], masked[match.end() :]
     verb = match.group("verb")
-    serbian = bool(_SERBIAN.fullmatch(verb) or _SERBIAN_STRICT.match(verb))
+    serbian = bool(_SERBIAN.fullmatch(verb))
     if _PASSIVE.search(pre) and not serbian:
         return None
     if match.group("participle"):
@@ -608,7 +623,7 @@ def find_attribution(passage: Passage | str, registry: SourceRegistry, quotes=()
             continue
         candidates.append((m.start(), found))
         break
-    if not any(c[0] >= 0 for c in candidates) and aside is not None:
+    if not candidates and aside is not None:
         candidates.append(aside)
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
@@ -742,9 +757,7 @@ class ArticleSpeakers:
 
     def _as_speaker(self, person: _Person) -> Speaker:
         roles = "; ".join(person.roles)
-        placed = [(self.registry.rank(r), i, self.registry.classify(r)[0]) for i, r in enumerate(person.roles)]
-        placed = [(2 if rank == 2 else 0, i, kind) for rank, i, kind in placed if rank is not None]
-        kind = self.registry.person(person.name) or (min(placed)[2] if placed else UNKNOWN)
+        kind = self.registry.person(person.name) or self.registry.first_placing(person.roles)
         return Speaker(person.name, kind, roles, person=True)
 
     def _last_introduced(self, position: int) -> tuple[int, Speaker] | None:
@@ -818,7 +831,7 @@ class ArticleSpeakers:
         if not words or len(words) > 4:
             return None
         head = words[-1]
-        bare = all(w in _PUBLICATION | _MODIFIERS for w in words)
+        bare = all(w in _DESCRIPTIVE for w in words)
         if bare and (head in _PUBLICATION or (len(words) > 1 and words[-2] in _PUBLICATION)):
             for at in range(position, max(position - 4, -1), -1):
                 if self._outlets[at]:

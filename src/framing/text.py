@@ -23,7 +23,7 @@ from nltk.sentiment.util import NEGATION_RE
 from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _SKLEARN_STOP_WORDS
 
-from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, SERBIAN_STOP_WORDS, _words, detect, fold, transliterate
+from .language import _HAS_CYRILLIC, _SERBIAN_LATIN, SERBIAN_STOP_WORDS, detect, fold, transliterate, word_set
 
 __all__ = [
     "ENGLISH_STOP_WORDS",
@@ -52,21 +52,21 @@ TOKEN_PATTERN = r"\w+(?:['’\-]\w+)*|[^\w\s]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|\.)?")
 _PUNCT = re.compile(r"[^\w\s]")
 #: Serbian negation words, folded ("neće" → "nece"): they open a negation scope as "not" does in English.
-SERBIAN_NEGATIONS = _words(
+SERBIAN_NEGATIONS = word_set(
     """ne nije nisu nisam nismo niste nisi nema nemaju nemamo nemate nece necemo necu neces necete nikada nikad
     nijedan nijedna nijedno nijednog nista nikako niti ni bez nemojte"""
 )
 
 #: Words of scikit-learn's stop list that carry meaning of their own in news ("a united front", "a show of force",
 #: "a move", "part of the system"): the model weighs them like other content words, and so do explanations.
-_CONTENT_WORDS = _words(
+_CONTENT_WORDS = word_set(
     """amount bill bottom call cry describe detail empty fill find fire front full interest mill mine move name part
     serious show side sincere system thick thin top"""
 )
 #: Function words scikit-learn's list leaves out: forms of "do" (it has "do" and "done") and contractions of its words.
 _MORE_FUNCTION_WORDS = frozenset(
     word.replace("'", apostrophe)
-    for word in _words("""does did doing isn't aren't wasn't weren't don't doesn't didn't won't wouldn't can't couldn't
+    for word in word_set("""does did doing isn't aren't wasn't weren't don't doesn't didn't won't wouldn't can't couldn't
     shouldn't hasn't haven't hadn't it's that's there's here's what's who's he's she's let's i'm you're we're they're
     i've you've we've they've i'll you'll he'll she'll we'll they'll it'll i'd you'd he'd she'd we'd they'd""")
     for apostrophe in "'’"

@@ -10,11 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from framing import service
+from framing.active import doubted_labels
 from framing.codebook import add_label
 from framing.config import corpus_dir
 from framing.errors import FramingError, InputError
-from framing.retrain import held_out
-from framing.store import content_hash, resolve
+from framing.retrain import HOLDOUT_SHARE as HOLDOUT
+from framing.retrain import MIN_HELD_OUT
+from framing.store import content_hash
 from framing.ui import common
 
 STRATEGIES = {"margin": "smallest margin between the two likeliest labels", "entropy": "highest entropy of the probabilities"}
@@ -28,12 +30,6 @@ UNDO_KEY = "U"
 #: Whether this Streamlit has keyboard shortcuts on buttons (``st.button(..., shortcut=...)``); without them the
 #: buttons are clicked.
 SHORTCUTS = "shortcut" in inspect.signature(st.button).parameters
-#: Share of the newly labelled passages held out to compare the candidate with the current model, and the fewest
-#: new passages (unseen by the current model) that a comparison needs: ``service.retrain``'s own defaults.
-HOLDOUT = inspect.signature(service.retrain).parameters["holdout"].default
-MIN_HELD_OUT = inspect.signature(held_out).parameters["minimum"].default
-#: The start of ``service.retrain``'s warning when nothing could be held out; the page says what that means itself.
-_NO_HOLDOUT = "too few new labelled passages to hold out"
 #: Columns of an upload used as they are named.
 ROLES = ("text", "source_type", "outlet", "speaker", "story", "date")
 DATA_PAGE = Path(__file__).with_name("data_page.py")
@@ -51,29 +47,9 @@ def _hashes(token: str, filters_key: str, _table: pd.DataFrame) -> pd.Series:
 
 
 def _doubted(view: common.View, store, labels: list[str], annotator: str, k: int) -> pd.DataFrame:
-    """The labelled passages of the view, the label the model gives the least probability first.
-
-    A passage's label is the label store's (the annotators' majority) where it has one, else
-    the corpus's (``annotated``); passages ``annotator`` has labelled already are left out.
-    """
-    table = view.table
-    hashes = _hashes(view.token, view.filters_key, table)
-    current = store.current()
-    stored = resolve(current).set_index("content_hash")["label"] if len(current) else pd.Series(dtype=object)
-    given = hashes.map(stored).astype(object)
-    by = pd.Series(np.where(given.notna(), "label store", "corpus"), index=table.index)
-    if "annotated" in table.columns:
-        given = given.fillna(table["annotated"])
-    mine = set(current.loc[current["annotator"] == annotator, "content_hash"]) if annotator else set()
-    keep = given.notna() & given.astype(str).isin(labels) & ~hashes.isin(mine)
-    if not keep.any():
-        return table.iloc[:0].assign(content_hash=pd.Series(dtype=str), given=pd.Series(dtype=str))
-    rows = table[keep].assign(content_hash=hashes[keep], given=given[keep].astype(str), given_by=by[keep])
-    probabilities = np.column_stack([rows[f"p_{l}"].to_numpy(dtype=float) if f"p_{l}" in rows else np.zeros(len(rows))
-                                     for l in labels])
-    believed = probabilities[np.arange(len(rows)), [labels.index(g) for g in rows["given"]]]
-    rows = rows.assign(doubt=1.0 - believed).sort_values("doubt", ascending=False, kind="stable")
-    return rows.head(k).assign(rank=range(1, min(k, len(rows)) + 1))
+    """The view's labelled passages, the labels the model doubts most first (see :func:`framing.active.doubted_labels`)."""
+    return doubted_labels(view.table, labels, store.current(), annotator=annotator, k=k,
+                          hashes=_hashes(view.token, view.filters_key, view.table))
 
 
 def _in_turn(ranked: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -338,7 +314,7 @@ def _comparison(result: dict) -> None:
     comparison = result["comparison"]
     compared = bool(comparison) and "current" in comparison
     for warning in result["warnings"]:
-        if not (comparison is None and warning.startswith(_NO_HOLDOUT)):  # said below, as it is
+        if not (comparison is None and warning.startswith(service.NO_HOLDOUT)):  # said below, as it is
             st.warning(common.text_md(warning))
     st.markdown(f"Candidate **`{result['candidate']}`** beside the current model `{result['current']}`.")
     if comparison:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from framing import service
 from framing.errors import FramingError
+from framing.ingest import narration_without_type
 from framing.ui import common
 from framing.ui.explore_page import passage_card
 
@@ -39,7 +40,7 @@ def render() -> None:
     except FramingError as exc:
         st.error(common.text_md(exc))
         return
-    if ((pieces["speech"] == "narration") & (pieces["source_type"] == "unknown")).any():
+    if narration_without_type(pieces)[0]:
         st.info("The article's own narration has no source type: choose the outlet's source type above, or name an "
                 "outlet the sources registry knows (`corpus/sources.toml`).", icon="ℹ️")
     scored = service.predict(pieces["text"].tolist(), model)

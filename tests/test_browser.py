@@ -78,10 +78,15 @@ def browser(tmp_path_factory):
 
 
 def wait_for(driver, condition, timeout: float = 120, what: str = "the page"):
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except StaleElementReferenceException:  # Streamlit redrew the element while it was read: look again
+            pass
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
 

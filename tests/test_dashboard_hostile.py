@@ -334,7 +334,9 @@ def test_hostile_text_is_drawn_as_text_in_chromium(tmp_path):
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:
                 running = driver.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
-                boxes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMarkdownContainer"]')]
+                # One script reads every box at once: Streamlit may redraw between separate element reads.
+                boxes = driver.execute_script(
+                    "return [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')].map(e => e.innerText);")
                 if not running and sum("onerror" in b for b in boxes) >= wanted:
                     break
                 time.sleep(0.5)

@@ -438,11 +438,12 @@ def evaluate_corpus(
     methods = [report]
     writer = corpus["writer"].fillna("").astype(str).replace("", "(unrecorded)").to_numpy(dtype=object) \
         if "writer" in corpus.columns else None
-    thin = _thin_fold(corpus, labels, config.calibration_folds, writer) if writer is not None else None
-    if writers and writer is not None and len(set(writer)) >= 2 and thin:
+    by_writers = writers and writer is not None and len(set(writer)) >= 2
+    thin = _thin_fold(corpus, labels, config.calibration_folds, writer) if by_writers else None
+    if thin:
         report["leave_one_writer_out_skipped"] = (f"too few passages of a label outside some writer's to calibrate on "
                                                   f"({thin})")
-    elif writers and writer is not None and len(set(writer)) >= 2:
+    elif by_writers:
         by_writer = _cross_validate(corpus, LeaveOneGroupOut().split(corpus, groups=writer), codebook, config, n_jobs,
                                     progress=progress, method="leave-one-writer-out", groups=writer, group_name="writer")
         lowo = _method_report(corpus, by_writer, codebook, language, script, "leave-one-writer-out", writer, "writer")

@@ -63,6 +63,7 @@ __all__ = [
 #: How :func:`retrain`'s warning begins when no new labelled passages could be held out for a comparison.
 NO_HOLDOUT = "too few new labelled passages to hold out"
 
+
 def _corpus_paths(corpus: str | os.PathLike | None) -> tuple[Path, Path]:
     folder = corpus_dir(corpus)
     return folder / "codebook.toml", folder / "passages.jsonl"
@@ -630,6 +631,8 @@ def prune(models: str | os.PathLike | None = None, *, keep: int = 3, dry_run: bo
 
     return artifacts.prune(models_dir(models), keep=keep, dry_run=dry_run, include_history=include_history,
                            protect=(BUNDLED_MODEL,))
+
+
 def _corpus_file(corpus: str | os.PathLike | None, name: str) -> Path:
     """A file of the corpus folder, or the bundled one when the folder has none."""
     from .config import PROJECT_ROOT

@@ -179,11 +179,9 @@ _ACCORDING = re.compile(
     rf"po\s+(?:rečima|oceni|mišljenju|navodima|proceni))\s+(?P<who>[^,;:{Q}]+?)\s*{_STOP}",
     re.IGNORECASE,
 )
-_OPINION = re.compile(
-    rf"(?<!\w)in\s+(?P<who>[^,;:{Q}]+?)[’']s?\s+(?:opinion|view|words|assessment|estimation|judge?ment|analysis|reading)\b",
-    re.IGNORECASE,
-)
-_OPINION_NOUNS = r"(?:opinion|view|words|assessment|estimation|judge?ment|analysis|reading|mind)"
+_VIEW_NOUNS = r"opinion|view|words|assessment|estimation|judge?ment|analysis|reading"
+_OPINION = re.compile(rf"(?<!\w)in\s+(?P<who>[^,;:{Q}]+?)[’']s?\s+(?:{_VIEW_NOUNS})\b", re.IGNORECASE)
+_OPINION_NOUNS = rf"(?:{_VIEW_NOUNS}|mind)"  # a pronoun's view may also be "in his mind"
 _SERBIAN_OPINION = r"(?:rečima|mišljenju|oceni|proceni|navodima|tvrdnjama|izjavi|viđenju|shvatanju|tumačenju)"
 # "In his opinion", "according to her", "po njegovoj oceni": a pronoun's view
 _PRONOUN_VIEW = re.compile(
@@ -343,6 +341,13 @@ def _titles(run: list[str], registry: SourceRegistry) -> tuple[list[str], list[s
     return (run[: titled[-1] + 1], run[titled[-1] + 1 :]) if titled else ([], run)
 
 
+def _not_a_person(run: list[str], registry: SourceRegistry) -> bool:
+    """Whether capitalised words name a role ("… Minister"), an outlet or a place rather than a person."""
+    whole = " ".join(run)
+    return (registry.is_role_word(run[-1]) or registry.is_outlet(whole)
+            or bool(registry.place(whole) or registry.place(run[-1])))
+
+
 def split_name(phrase: str, registry: SourceRegistry) -> tuple[str, str]:
     """``(name, title)`` of the person a speaker phrase names, or ``("", phrase)`` when it names no one.
 
@@ -370,10 +375,7 @@ def split_name(phrase: str, registry: SourceRegistry) -> tuple[str, str]:
     if (
         not run
         or (before and not titles and before[-1].lower() in _PLACE_PREPOSITIONS)
-        or registry.is_role_word(run[-1])
-        or registry.is_outlet(" ".join(run))
-        or registry.place(" ".join(run))
-        or registry.place(run[-1])
+        or _not_a_person(run, registry)
     ):
         return "", phrase
     return " ".join(run), " ".join(before + titles)
@@ -687,14 +689,7 @@ class ArticleSpeakers:
         titles, words = _titles(words, self.registry)
         run = run[len(titles) :]
         titles = [_restore(t) for t in titles]
-        if (
-            not words
-            or not words[-1]
-            or self.registry.is_role_word(words[-1])
-            or self.registry.is_outlet(" ".join(words))
-            or self.registry.place(" ".join(words))
-            or self.registry.place(words[-1])
-        ):
+        if not words or not words[-1] or _not_a_person(words, self.registry):
             return
         if any(w.lower() in self._common or w.lower() in _NOT_NAMES for w in words):
             return

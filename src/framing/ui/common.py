@@ -48,6 +48,8 @@ EVIDENCE_AWAY = "118, 42, 131"
 FILTER_KEYS = ("stories", "outlets", "dates", "labels", "search", "group", "cluster")
 #: The choice of no independent unit above the passage.
 NO_CLUSTER = "none: passages"
+#: The source type of uploaded passages whose table gives none.
+SOURCE_TYPE_NOT_GIVEN = "not given"
 
 
 @st.cache_resource(show_spinner="Loading the model…")

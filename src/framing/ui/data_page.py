@@ -75,7 +75,7 @@ def render() -> None:
                 model = common.model()
                 prepared = assign_roles(table, {role: None if c == NONE else c for role, c in chosen.items()})
                 if chosen["source_type"] == NONE:
-                    prepared["source_type"] = "not given"
+                    prepared["source_type"] = common.SOURCE_TYPE_NOT_GIVEN
                 scored = service.score_frame(prepared, model, source=upload.name)
             except FramingError as exc:
                 st.error(common.text_md(exc))

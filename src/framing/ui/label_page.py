@@ -250,7 +250,7 @@ def _upload_form(model) -> None:
             raise InputError(f"no column 'text'; the columns are {list(table.columns)} (choose the text column on the "
                              "Your data page)", path=Path(upload.name).name)
         if "source_type" not in table.columns:
-            table = table.assign(source_type="not given")
+            table = table.assign(source_type=common.SOURCE_TYPE_NOT_GIVEN)
         scored = service.score_frame(table, model, source=upload.name)
     except FramingError as exc:
         st.error(common.text_md(exc))
